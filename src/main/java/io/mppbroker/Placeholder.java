@@ -1,0 +1,2 @@
+package io.mppbroker;
+class Placeholder {}
