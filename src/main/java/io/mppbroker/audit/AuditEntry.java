@@ -1,0 +1,26 @@
+package io.mppbroker.audit;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+
+/**
+ * One step of one payment, as finance reads it. {@code decision} is ALLOW, DENY or ASK where the step
+ * carries a decision, otherwise null.
+ */
+public record AuditEntry(
+        Instant ts,
+        String event,
+        String agent,
+        String project,
+        String task,
+        String action,
+        String resource,
+        String decision,
+        String reason,
+        BigDecimal amount,
+        String currency,
+        String paymentId,
+        String decisionId,
+        String approvedBy,
+        String receiptReference,
+        Integer httpStatus) {}

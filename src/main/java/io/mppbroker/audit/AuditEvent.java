@@ -1,0 +1,70 @@
+package io.mppbroker.audit;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import io.quarkus.panache.common.Sort;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
+
+/** A row of the append-only audit table (the database refuses UPDATE, DELETE and TRUNCATE). */
+@Entity
+@Table(name = "audit_event")
+public class AuditEvent extends PanacheEntityBase {
+
+    @Id
+    @GeneratedValue(strategy = GenerationType.IDENTITY)
+    public Long seq;
+
+    public Instant ts;
+    public String event;
+    public String agent;
+    public String project;
+    public String task;
+    public String action;
+    public String resource;
+    public String decision;
+    public String reason;
+    public BigDecimal amount;
+    public String currency;
+    @Column(name = "payment_id")
+    public String paymentId;
+    @Column(name = "decision_id")
+    public String decisionId;
+    @Column(name = "approved_by")
+    public String approvedBy;
+    @Column(name = "receipt_reference")
+    public String receiptReference;
+    @Column(name = "http_status")
+    public Integer httpStatus;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    public Map<String, Object> line;
+
+    public static List<AuditEvent> forSession(String project, String agent, String task) {
+        StringBuilder query = new StringBuilder("project = ?1");
+        java.util.List<Object> params = new java.util.ArrayList<>();
+        params.add(project);
+        if (agent != null) {
+            params.add(agent);
+            query.append(" and agent = ?").append(params.size());
+        }
+        if (task != null) {
+            params.add(task);
+            query.append(" and task = ?").append(params.size());
+        }
+        return list(query.toString(), Sort.ascending("seq"), params.toArray());
+    }
+
+    public static List<AuditEvent> forPayment(String paymentId) {
+        return list("paymentId", Sort.ascending("seq"), paymentId);
+    }
+}

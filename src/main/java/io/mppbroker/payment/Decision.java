@@ -1,0 +1,35 @@
+package io.mppbroker.payment;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.math.BigDecimal;
+import java.time.Instant;
+
+/**
+ * Why a payment was allowed, refused or parked. {@code basis} says who authorized it: {@code policy} (a
+ * rule of the policy version recorded here) or {@code human} (the approver in {@code decidedBy}).
+ */
+@Entity
+@Table(name = "decision")
+public class Decision extends PanacheEntityBase {
+
+    @Id
+    public String id;
+    @Column(name = "payment_id")
+    public String paymentId;
+    public String tier;
+    public String basis;
+    public String rule;
+    public String reason;
+    @Column(name = "policy_version")
+    public String policyVersion;
+    @Column(name = "decided_by")
+    public String decidedBy;
+    public BigDecimal amount;
+    public String currency;
+    @Column(name = "created_at")
+    public Instant createdAt;
+}

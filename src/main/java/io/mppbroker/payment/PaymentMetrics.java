@@ -1,0 +1,48 @@
+package io.mppbroker.payment;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.mppbroker.approval.Approval;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.Locale;
+
+/** Prometheus figures: payments by tier and outcome, decision latency, pending approvals. */
+@ApplicationScoped
+public class PaymentMetrics {
+
+    private final MeterRegistry registry;
+    private final Timer decisionLatency;
+
+    public PaymentMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.decisionLatency = Timer.builder("broker.decision.latency")
+                .description("Time from a seller's 402 to the broker's decision")
+                .publishPercentileHistogram()
+                .register(registry);
+        registry.gauge("broker.approvals.pending", this, m -> m.pendingApprovals());
+    }
+
+    public void outcome(String tier, PaymentStatus status) {
+        Counter.builder("broker.payments")
+                .description("Payments by decision tier and outcome")
+                .tag("tier", tier == null ? "none" : tier.toLowerCase(Locale.ROOT))
+                .tag("outcome", status.wire())
+                .register(registry)
+                .increment();
+    }
+
+    public void decided(Duration latency) {
+        decisionLatency.record(latency);
+    }
+
+    private double pendingApprovals() {
+        try {
+            return QuarkusTransaction.requiringNew().call(() -> (double) Approval.count("status", Approval.Status.PENDING));
+        } catch (RuntimeException e) {
+            return Double.NaN; // the database is down; health checks report that
+        }
+    }
+}

@@ -1,0 +1,570 @@
+package io.mppbroker.payment;
+
+import io.mppbroker.approval.Approval;
+import io.mppbroker.approval.ApprovalService;
+import io.mppbroker.audit.AuditEntry;
+import io.mppbroker.audit.AuditTrail;
+import io.mppbroker.ledger.BudgetLedger;
+import io.mppbroker.ledger.Spend;
+import io.mppbroker.mpp.ChallengeParser;
+import io.mppbroker.mpp.Challenge;
+import io.mppbroker.mpp.ChargeRequest;
+import io.mppbroker.mpp.Credential;
+import io.mppbroker.mpp.MppHeaders;
+import io.mppbroker.mpp.MppProtocolException;
+import io.mppbroker.mpp.Receipt;
+import io.mppbroker.mpp.SellerProblem;
+import io.mppbroker.policy.PaymentFacts;
+import io.mppbroker.policy.PaymentPolicy;
+import io.mppbroker.policy.PolicyRegistry;
+import io.mppbroker.policy.ProjectPolicy;
+import io.mppbroker.policy.Tier;
+import io.mppbroker.policy.Verdict;
+import io.mppbroker.seller.SellerClient;
+import io.mppbroker.seller.SellerRequest;
+import io.mppbroker.seller.SellerResponse;
+import io.mppbroker.seller.SellerUnreachable;
+import io.mppbroker.stripe.MintRequest;
+import io.mppbroker.stripe.SptMinter;
+import io.mppbroker.stripe.StripeFailure;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.jboss.logging.Logger;
+
+/**
+ * The paying path, one step per method, in the order a payment goes through them:
+ * <pre>fetch → challenge → decide → hold → pay → record</pre>
+ * Each step that changes state commits its own short transaction, so the seller and Stripe are never
+ * called while a database transaction (or the budget lock) is held.
+ */
+@ApplicationScoped
+public class PaymentPipeline {
+
+    private static final Logger LOG = Logger.getLogger(PaymentPipeline.class);
+
+    private final SellerClient seller;
+    private final PolicyRegistry policies;
+    private final BudgetLedger ledger;
+    private final ApprovalService approvals;
+    private final SptMinter stripe;
+    private final AuditTrail audit;
+    private final PaymentUpdates updates;
+    private final PaymentMetrics metrics;
+    private final Clock clock = Clock.systemUTC();
+
+    public PaymentPipeline(SellerClient seller, PolicyRegistry policies, BudgetLedger ledger, ApprovalService approvals,
+                           SptMinter stripe, AuditTrail audit, PaymentUpdates updates, PaymentMetrics metrics) {
+        this.seller = seller;
+        this.policies = policies;
+        this.ledger = ledger;
+        this.approvals = approvals;
+        this.stripe = stripe;
+        this.audit = audit;
+        this.updates = updates;
+        this.metrics = metrics;
+    }
+
+    /** A new request from an agent: runs until it is paid, refused, failed or parked for a human. */
+    public void run(String paymentId) {
+        Payment payment = load(paymentId);
+        SellerRequest request = sellerRequest(payment);
+
+        Optional<SellerResponse> first = fetch(payment, request);
+        if (first.isEmpty()) {
+            return;
+        }
+        if (first.get().status() != 402) {
+            recordNotRequired(payment, first.get());
+            return;
+        }
+        Instant challengedAt = clock.instant();
+        Optional<Offer> offer = challenge(payment, first.get());
+        if (offer.isEmpty()) {
+            return;
+        }
+        Verdict verdict = decide(payment.id, offer.get(), challengedAt);
+        if (verdict.tier() == Tier.AUTO) {
+            pay(payment.id, request, offer.get());
+        }
+    }
+
+    /**
+     * A human approved. The first challenge has likely expired, so the broker asks the seller again and
+     * pays only if the fresh challenge fits what was approved.
+     */
+    public void resumeApproved(String paymentId) {
+        Payment payment = load(paymentId);
+        SellerRequest request = sellerRequest(payment);
+        Optional<SellerResponse> fresh = fetch(payment, request);
+        if (fresh.isEmpty()) {
+            return;
+        }
+        if (fresh.get().status() != 402) {
+            recordNotRequired(payment, fresh.get());
+            return;
+        }
+        Optional<Offer> offer = challenge(payment, fresh.get());
+        if (offer.isEmpty()) {
+            return;
+        }
+        if (authorizeApproved(payment.id, offer.get())) {
+            pay(payment.id, request, offer.get());
+        }
+    }
+
+    // ---- fetch -------------------------------------------------------------------------------------
+
+    private Optional<SellerResponse> fetch(Payment payment, SellerRequest request) {
+        try {
+            return Optional.of(seller.send(request, Map.of(MppHeaders.ACCEPT_PAYMENT, MppHeaders.ACCEPT_PAYMENT_STRIPE_CHARGE)));
+        } catch (SellerUnreachable e) {
+            // No credential was attached, so nothing can have been paid.
+            finish(payment.id, PaymentStatus.FAILED, p -> {
+                p.failureCode = "seller-unreachable";
+                p.failureDetail = e.getMessage();
+            }, "failed", null, e.getMessage(), null);
+            return Optional.empty();
+        }
+    }
+
+    private void recordNotRequired(Payment payment, SellerResponse response) {
+        finish(payment.id, PaymentStatus.NOT_REQUIRED, p -> keepResponse(p, response),
+                "response", null, "seller answered " + response.status() + " without asking for payment", response.status());
+    }
+
+    // ---- challenge ---------------------------------------------------------------------------------
+
+    private Optional<Offer> challenge(Payment payment, SellerResponse response) {
+        List<String> lines = response.all(MppHeaders.WWW_AUTHENTICATE);
+        ChallengeParser.ParsedChallenges parsed;
+        try {
+            parsed = ChallengeParser.parse(lines);
+        } catch (MppProtocolException e) {
+            denyUnpayable(payment, response, "challenge", "seller's challenge is malformed: " + e.getMessage());
+            return Optional.empty();
+        }
+        String currency = policies.project(payment.project).map(ProjectPolicy::currency).orElse(null);
+        Optional<Challenge> chosen = ChallengeParser.chooseStripeCharge(parsed.challenges(),
+                c -> currency == null || currency.equalsIgnoreCase(currencyOf(c)));
+        if (chosen.isEmpty()) {
+            chosen = ChallengeParser.chooseStripeCharge(parsed.challenges(), c -> true);
+        }
+        if (chosen.isEmpty()) {
+            String offered = parsed.challenges().isEmpty() ? "no valid Payment challenge"
+                    : parsed.challenges().stream().map(c -> c.method() + "/" + c.intent()).distinct().toList().toString();
+            String rule = parsed.challenges().stream().anyMatch(c -> c.method().equals("stripe")) ? "intent" : "method";
+            String why = "seller offers " + offered + "; the broker pays stripe/charge only"
+                    + (parsed.rejected().isEmpty() ? "" : " (rejected: " + String.join("; ", parsed.rejected()) + ")");
+            denyUnpayable(payment, response, rule, why);
+            return Optional.empty();
+        }
+        try {
+            ChargeRequest charge = chosen.get().chargeRequest();
+            chosen.get().expiresAt(); // an unreadable expiry is a malformed challenge
+            Offer offer = new Offer(chosen.get(), charge);
+            inTransaction(payment.id, p -> audit.record(entry(p, "challenge_received", null,
+                    "402 " + offer.amount().toPlainString() + " " + offer.currency() + " realm " + offer.challenge().realm(),
+                    offer.amount(), offer.currency(), null, null, null, 402)));
+            return Optional.of(offer);
+        } catch (MppProtocolException e) {
+            denyUnpayable(payment, response, "challenge", "seller's payment request is invalid: " + e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private static String currencyOf(Challenge c) {
+        try {
+            return c.chargeRequest().currency();
+        } catch (MppProtocolException e) {
+            return "";
+        }
+    }
+
+    private void denyUnpayable(Payment payment, SellerResponse response, String rule, String reason) {
+        finish(payment.id, PaymentStatus.DENIED, p -> {
+            keepResponse(p, response);
+            Decision d = newDecision(p, Tier.DENY.name(), "policy", rule, reason, policyVersion(p.project), null, null, null);
+            applyDecision(p, d);
+        }, "decision", "DENY", reason, 402);
+    }
+
+    // ---- decide ------------------------------------------------------------------------------------
+
+    /** Policy and budgets decide under the project's ledger lock; an auto payment reserves its amount at once. */
+    private Verdict decide(String paymentId, Offer offer, Instant challengedAt) {
+        Verdict verdict = QuarkusTransaction.requiringNew().call(() -> {
+            Payment p = Payment.findById(paymentId);
+            Instant now = clock.instant();
+            rememberOffer(p, offer);
+            Optional<ProjectPolicy> policy = policies.project(p.project);
+            Verdict v;
+            if (policy.isEmpty()) {
+                v = new Verdict(Tier.DENY, "project", "project " + p.project + " has no valid policy loaded");
+            } else {
+                ledger.lockProject(p.project);
+                v = PaymentPolicy.evaluate(policy.get(), facts(p, offer, policy.get(), now));
+            }
+            Decision d = newDecision(p, v.tier().name(), "policy", v.rule(), v.reason(),
+                    policy.map(ProjectPolicy::versionHash).orElse("none"), null, offer.amount(), offer.currency());
+            applyDecision(p, d);
+            switch (v.tier()) {
+                case AUTO -> {
+                    ledger.reserve(p.id, p.project, p.task, p.sellerHost, offer.amount(), offer.currency(), now);
+                    audit.record(entry(p, "decision", "ALLOW", v.reason(), offer.amount(), offer.currency(), d.id, null, null, null));
+                }
+                case DENY -> {
+                    p.status = PaymentStatus.DENIED;
+                    audit.record(entry(p, "decision", "DENY", v.reason(), offer.amount(), offer.currency(), d.id, null, null, 403));
+                }
+                default -> {
+                    hold(p, v.tier().name(), v.reason(), now);
+                    audit.record(entry(p, "decision", "ASK", v.reason(), offer.amount(), offer.currency(), d.id, null, null, 202));
+                }
+            }
+            p.updatedAt = now;
+            return v;
+        });
+        metrics.decided(Duration.between(challengedAt, clock.instant()));
+        if (verdict.tier() != Tier.AUTO) {
+            metrics.outcome(verdict.tier().name(), verdict.tier() == Tier.DENY ? PaymentStatus.DENIED : PaymentStatus.PENDING_APPROVAL);
+            updates.changed(paymentId);
+        }
+        return verdict;
+    }
+
+    private PaymentFacts facts(Payment p, Offer offer, ProjectPolicy policy, Instant now) {
+        Spend spent = ledger.spent(p.project, p.task, now);
+        int similar = ledger.similarRecentPayments(p.project, p.sellerHost, offer.amount(),
+                policy.recurring().amountTolerance(), policy.recurring().window(), now);
+        Challenge c = offer.challenge();
+        return new PaymentFacts(c.method(), c.intent(), offer.amount(), offer.currency(), p.sellerHost, c.realm(),
+                Optional.ofNullable(offer.networkProfile()), p.task, spent.task(), spent.day(), spent.month(), similar);
+    }
+
+    /**
+     * After a human approval: the fresh challenge must be for the same seller and realm, in the same
+     * currency, and at most the approved maximum. Hard policy limits (ceiling, denied sellers) still apply.
+     */
+    private boolean authorizeApproved(String paymentId, Offer offer) {
+        boolean authorized = QuarkusTransaction.requiringNew().call(() -> {
+            Payment p = Payment.findById(paymentId);
+            Instant now = clock.instant();
+            Approval approval = Approval.findById(p.approvalId);
+            BigDecimal approvedMax = p.approvedMaxAmount != null ? p.approvedMaxAmount : p.amount;
+            Optional<String> misfit = misfit(p, offer, approvedMax);
+            if (misfit.isPresent()) {
+                rememberOffer(p, offer);
+                hold(p, approval.tier, "fresh challenge no longer fits the approval: " + misfit.get(), now);
+                audit.record(entry(p, "decision", "ASK", p.reason, offer.amount(), offer.currency(), p.decisionId, null, null, 202));
+                return false;
+            }
+            Optional<ProjectPolicy> policy = policies.project(p.project);
+            if (policy.isEmpty()) {
+                denyAfterApproval(p, offer, "project", "project " + p.project + " has no valid policy loaded", "none", now);
+                return false;
+            }
+            ledger.lockProject(p.project);
+            Verdict hard = PaymentPolicy.evaluate(policy.get(), facts(p, offer, policy.get(), now));
+            if (hard.tier() == Tier.DENY) {
+                denyAfterApproval(p, offer, hard.rule(), hard.reason(), policy.get().versionHash(), now);
+                return false;
+            }
+            rememberOffer(p, offer);
+            Decision d = newDecision(p, approval.tier, "human", "approval", "approved by " + approval.decidedBy
+                            + (approval.note == null ? "" : ": " + approval.note),
+                    policy.get().versionHash(), approval.decidedBy, offer.amount(), offer.currency());
+            applyDecision(p, d);
+            p.status = PaymentStatus.APPROVED;
+            ledger.reserve(p.id, p.project, p.task, p.sellerHost, offer.amount(), offer.currency(), now);
+            audit.record(entry(p, "decision", "ALLOW", d.reason, offer.amount(), offer.currency(), d.id, approval.decidedBy, null, null));
+            p.updatedAt = now;
+            return true;
+        });
+        updates.changed(paymentId);
+        return authorized;
+    }
+
+    private static Optional<String> misfit(Payment p, Offer offer, BigDecimal approvedMax) {
+        if (p.realm != null && !p.realm.equals(offer.challenge().realm())) {
+            return Optional.of("realm changed from " + p.realm + " to " + offer.challenge().realm());
+        }
+        if (p.currency != null && !p.currency.equals(offer.currency())) {
+            return Optional.of("currency changed from " + p.currency + " to " + offer.currency());
+        }
+        if (approvedMax != null && offer.amount().compareTo(approvedMax) > 0) {
+            return Optional.of("seller now asks " + offer.amount().toPlainString() + " " + offer.currency()
+                    + ", approved up to " + approvedMax.toPlainString());
+        }
+        return Optional.empty();
+    }
+
+    private void denyAfterApproval(Payment p, Offer offer, String rule, String reason, String policyVersion, Instant now) {
+        Decision d = newDecision(p, Tier.DENY.name(), "policy", rule, reason, policyVersion, null, offer.amount(), offer.currency());
+        applyDecision(p, d);
+        p.status = PaymentStatus.DENIED;
+        p.updatedAt = now;
+        audit.record(entry(p, "decision", "DENY", reason, offer.amount(), offer.currency(), d.id, null, null, 403));
+        metrics.outcome(p.tier, PaymentStatus.DENIED);
+    }
+
+    // ---- hold --------------------------------------------------------------------------------------
+
+    /** Parks the payment for a human: one open approval at a time, older ones superseded. */
+    private void hold(Payment p, String tier, String reason, Instant now) {
+        if (p.approvalId != null) {
+            approvals.close(p.approvalId, Approval.Status.SUPERSEDED, now);
+        }
+        Approval approval = approvals.open(p.id, p.project, tier, reason, now);
+        p.status = PaymentStatus.PENDING_APPROVAL;
+        p.tier = tier;
+        p.reason = reason;
+        p.approvalId = approval.id;
+        p.approvedBy = null;
+        p.approvalNote = null;
+        p.approvedMaxAmount = null;
+    }
+
+    // ---- pay ---------------------------------------------------------------------------------------
+
+    private void pay(String paymentId, SellerRequest request, Offer offer) {
+        Payment payment = load(paymentId);
+        Optional<String> spt = mint(payment, offer);
+        if (spt.isEmpty()) {
+            return;
+        }
+        Challenge challenge = offer.challenge();
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put(challenge.credentialHeaderName(), Credential.headerValue(challenge, spt.get(), Optional.empty()));
+        headers.put(MppHeaders.ACCEPT_PAYMENT, MppHeaders.ACCEPT_PAYMENT_STRIPE_CHARGE);
+        SellerResponse response;
+        try {
+            response = seller.send(request, headers);
+        } catch (SellerUnreachable e) {
+            if (e.requestSent()) {
+                // The seller may have charged the token. Never pay again: keep the money counted and reconcile.
+                finish(paymentId, PaymentStatus.CHARGED_NOT_DELIVERED, p -> {
+                    ledger.capture(p.id, clock.instant());
+                    p.failureCode = "seller-timeout";
+                    p.failureDetail = e.getMessage() + " after the payment credential was sent; reconcile before retrying";
+                }, "charged_not_delivered", null, e.getMessage(), null);
+            } else {
+                notCharged(paymentId, spt.get(), "seller-unreachable", e.getMessage(), null);
+            }
+            return;
+        }
+        record(paymentId, spt.get(), offer, response);
+    }
+
+    /** Mints the SPT capped at exactly the challenged amount; the idempotency key makes a retried mint return the same token. */
+    private Optional<String> mint(Payment payment, Offer offer) {
+        Optional<ProjectPolicy> policy = policies.project(payment.project);
+        Instant expires = offer.challenge().expiresAt().orElse(clock.instant().plus(Duration.ofMinutes(5)));
+        if (!expires.isAfter(clock.instant())) {
+            notCharged(payment.id, null, "challenge-expired", "the seller's challenge expired before it could be paid", null);
+            return Optional.empty();
+        }
+        MintRequest mint = new MintRequest(
+                policy.map(ProjectPolicy::stripePaymentMethod).orElse(null),
+                offer.currency(),
+                offer.charge().amountMinor(),
+                expires,
+                offer.networkProfile(),
+                "mppb_" + payment.id + "_" + offer.challenge().id(),
+                Map.of("payment_id", payment.id, "project", payment.project, "task", payment.task));
+        try {
+            if (mint.paymentMethod() == null) {
+                throw new StripeFailure("no_payment_method", 0, "project has no payment.stripe_payment_method", null);
+            }
+            String sptId = stripe.mint(mint).id();
+            inTransaction(payment.id, p -> {
+                p.sptId = sptId;
+                audit.record(entry(p, "spt_minted", null, "shared payment token minted, capped at "
+                        + offer.amount().toPlainString() + " " + offer.currency(), offer.amount(), offer.currency(),
+                        p.decisionId, p.approvedBy, null, null));
+            });
+            return Optional.of(sptId);
+        } catch (StripeFailure e) {
+            notCharged(payment.id, null, "stripe-" + e.code(), "Stripe refused to mint the payment token: " + e.getMessage(), null);
+            return Optional.empty();
+        } catch (IllegalStateException e) {
+            notCharged(payment.id, null, "stripe-not-configured", e.getMessage(), null);
+            return Optional.empty();
+        }
+    }
+
+    // ---- record ------------------------------------------------------------------------------------
+
+    private void record(String paymentId, String spt, Offer offer, SellerResponse response) {
+        if (response.isSuccess()) {
+            Optional<Receipt> receipt = response.first(MppHeaders.PAYMENT_RECEIPT).flatMap(PaymentPipeline::parseReceipt);
+            finish(paymentId, PaymentStatus.PAID, p -> {
+                ledger.capture(p.id, clock.instant());
+                keepResponse(p, response);
+                receipt.ifPresent(r -> {
+                    p.receiptReference = r.reference();
+                    Map<String, Object> fields = new LinkedHashMap<>(r.extra());
+                    fields.put("method", r.method());
+                    fields.put("status", r.status());
+                    fields.put("timestamp", r.timestamp());
+                    fields.put("reference", r.reference());
+                    p.receipt = fields;
+                });
+                if (receipt.isEmpty()) {
+                    // Delivered and presumably charged, but unprovable from the seller's side: flag for reconciliation.
+                    p.failureCode = "receipt-missing";
+                    p.failureDetail = "seller answered " + response.status() + " without a valid Payment-Receipt";
+                }
+            }, "paid", "ALLOW", "paid " + offer.amount().toPlainString() + " " + offer.currency(), response.status());
+            return;
+        }
+        if (response.status() == 402) {
+            // A 402 to a credential means the seller did not take the money (spec: fresh challenge + problem).
+            Optional<SellerProblem> problem = SellerProblem.parse(response.status(),
+                    response.first("Content-Type").orElse(""), response.body());
+            String code = problem.flatMap(SellerProblem::code).orElse("payment-required");
+            String detail = "seller refused the payment (" + code + ")"
+                    + problem.map(SellerProblem::detail).filter(d -> d != null && !d.isBlank()).map(d -> ": " + d).orElse("")
+                    + freshAmountNote(offer, response);
+            notCharged(paymentId, spt, "seller-" + code, detail, response);
+            return;
+        }
+        // Any other answer to a paid request leaves the money state unknown: record it, never re-pay.
+        finish(paymentId, PaymentStatus.CHARGED_NOT_DELIVERED, p -> {
+            ledger.capture(p.id, clock.instant());
+            keepResponse(p, response);
+            p.failureCode = "seller-" + response.status();
+            p.failureDetail = "seller answered " + response.status() + " to the paid request; reconcile before retrying";
+        }, "charged_not_delivered", null, "seller answered " + response.status() + " to the paid request", response.status());
+    }
+
+    private static String freshAmountNote(Offer offer, SellerResponse response) {
+        try {
+            return ChallengeParser.chooseStripeCharge(ChallengeParser.parse(response.all(MppHeaders.WWW_AUTHENTICATE)).challenges(), c -> true)
+                    .map(Challenge::chargeRequest)
+                    .filter(fresh -> fresh.amountMinor() != offer.charge().amountMinor() || !fresh.currency().equals(offer.currency()))
+                    .map(fresh -> "; the seller now asks " + fresh.amountMajor().toPlainString() + " " + fresh.currency()
+                            + " instead of " + offer.amount().toPlainString() + " " + offer.currency() + ", which was not authorized")
+                    .orElse("");
+        } catch (MppProtocolException e) {
+            return "";
+        }
+    }
+
+    private static Optional<Receipt> parseReceipt(String header) {
+        try {
+            return Optional.of(Receipt.parse(header));
+        } catch (MppProtocolException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Nothing was charged: give the budget back and revoke the token so it can never be spent. */
+    private void notCharged(String paymentId, String spt, String code, String detail, SellerResponse response) {
+        if (spt != null) {
+            try {
+                stripe.revoke(spt, stripe.testMode());
+            } catch (StripeFailure e) {
+                LOG.warnf("payment %s: could not revoke its payment token (%s); it expires with the challenge", paymentId, e.code());
+            }
+        }
+        finish(paymentId, PaymentStatus.FAILED, p -> {
+            ledger.release(p.id, clock.instant());
+            if (response != null) {
+                keepResponse(p, response);
+            }
+            p.failureCode = code;
+            p.failureDetail = detail;
+        }, "failed", null, detail, response == null ? null : response.status());
+    }
+
+    // ---- shared helpers ----------------------------------------------------------------------------
+
+    private void finish(String paymentId, PaymentStatus status, Consumer<Payment> change, String event, String decision,
+                        String reason, Integer httpStatus) {
+        inTransaction(paymentId, p -> {
+            change.accept(p);
+            p.status = status;
+            audit.record(entry(p, event, decision, reason, p.amount, p.currency, p.decisionId, p.approvedBy,
+                    p.receiptReference, httpStatus));
+        });
+        Payment after = load(paymentId);
+        metrics.outcome(after.tier, status);
+        updates.changed(paymentId);
+    }
+
+    private void inTransaction(String paymentId, Consumer<Payment> change) {
+        QuarkusTransaction.requiringNew().run(() -> {
+            Payment p = Payment.findById(paymentId);
+            change.accept(p);
+            p.updatedAt = clock.instant();
+        });
+    }
+
+    private Decision newDecision(Payment p, String tier, String basis, String rule, String reason, String policyVersion,
+                                 String decidedBy, BigDecimal amount, String currency) {
+        Decision d = new Decision();
+        d.id = Ids.next("dec");
+        d.paymentId = p.id;
+        d.tier = tier;
+        d.basis = basis;
+        d.rule = rule;
+        d.reason = reason;
+        d.policyVersion = policyVersion;
+        d.decidedBy = decidedBy;
+        d.amount = amount;
+        d.currency = currency;
+        d.createdAt = clock.instant();
+        d.persist();
+        return d;
+    }
+
+    private static void applyDecision(Payment p, Decision d) {
+        p.decisionId = d.id;
+        p.tier = d.tier;
+        p.rule = d.rule;
+        p.reason = d.reason;
+    }
+
+    private static void rememberOffer(Payment p, Offer offer) {
+        p.realm = offer.challenge().realm();
+        p.challengeId = offer.challenge().id();
+        p.amount = offer.amount();
+        p.amountMinor = offer.charge().amountMinor();
+        p.currency = offer.currency();
+        p.networkProfile = offer.networkProfile();
+    }
+
+    private static void keepResponse(Payment p, SellerResponse response) {
+        p.responseStatus = response.status();
+        p.responseHeaders = response.headers();
+        p.responseBody = response.body();
+    }
+
+    private String policyVersion(String project) {
+        return policies.project(project).map(ProjectPolicy::versionHash).orElse("none");
+    }
+
+    AuditEntry entry(Payment p, String event, String decision, String reason, BigDecimal amount, String currency,
+                     String decisionId, String approvedBy, String receiptReference, Integer httpStatus) {
+        return new AuditEntry(clock.instant(), event, p.agent, p.project, p.task, AuditTrail.ACTION_PAY, p.requestUrl,
+                decision, reason, amount, currency, p.id, decisionId, approvedBy, receiptReference, httpStatus);
+    }
+
+    private static Payment load(String paymentId) {
+        return QuarkusTransaction.requiringNew().call(() -> Payment.<Payment>findById(paymentId));
+    }
+
+    static SellerRequest sellerRequest(Payment p) {
+        return new SellerRequest(p.requestMethod, URI.create(p.requestUrl), p.requestHeaders, p.requestBody);
+    }
+}

@@ -1,0 +1,295 @@
+package io.mppbroker.payment;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mppbroker.api.ApiProblem;
+import io.mppbroker.approval.Approval;
+import io.mppbroker.approval.ApprovalDecision;
+import io.mppbroker.approval.ApprovalService;
+import io.mppbroker.audit.AuditTrail;
+import io.mppbroker.auth.Callers;
+import io.mppbroker.policy.AgentIdentity;
+import io.mppbroker.policy.ApproverIdentity;
+import io.mppbroker.seller.SellerUrlGuard;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.PersistenceException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.eclipse.microprofile.context.ManagedExecutor;
+import org.jboss.logging.Logger;
+
+/** One service for the payment aggregate: submit, read, approve or deny, withdraw. */
+@ApplicationScoped
+public class PaymentService {
+
+    private static final Logger LOG = Logger.getLogger(PaymentService.class);
+    private static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE");
+    private static final int MAX_BODY_BYTES = 1 << 20;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final PaymentPipeline pipeline;
+    private final ApprovalService approvals;
+    private final SellerUrlGuard urlGuard;
+    private final AuditTrail audit;
+    private final PaymentUpdates updates;
+    private final ManagedExecutor executor;
+    private final Clock clock = Clock.systemUTC();
+
+    public PaymentService(PaymentPipeline pipeline, ApprovalService approvals, SellerUrlGuard urlGuard, AuditTrail audit,
+                          PaymentUpdates updates, ManagedExecutor executor) {
+        this.pipeline = pipeline;
+        this.approvals = approvals;
+        this.urlGuard = urlGuard;
+        this.audit = audit;
+        this.updates = updates;
+        this.executor = executor;
+    }
+
+    /**
+     * Takes an agent's request and runs it through the pipeline. A repeated Idempotency-Key returns the
+     * first payment (waiting for it if it is still in flight) and never pays twice.
+     */
+    public Payment submit(AgentIdentity agent, PaymentCommand command, String idempotencyKey, Duration inFlightWait) {
+        Validated v = validate(command);
+        if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 255)) {
+            throw ApiProblem.badRequest("Idempotency-Key must be 1 to 255 characters");
+        }
+        String requestHash = hash(agent, command);
+        if (idempotencyKey != null) {
+            var existing = QuarkusTransaction.requiringNew().call(() -> Payment.byIdempotencyKey(agent.agentId(), idempotencyKey));
+            if (existing.isPresent()) {
+                return replay(existing.get(), requestHash, inFlightWait);
+            }
+        }
+        String id = Ids.next("pay");
+        try {
+            QuarkusTransaction.requiringNew().run(() -> {
+                Payment p = new Payment();
+                Instant now = clock.instant();
+                p.id = id;
+                p.project = agent.project();
+                p.agent = agent.agentId();
+                p.task = command.task();
+                p.purpose = command.purpose();
+                p.idempotencyKey = idempotencyKey;
+                p.requestHash = requestHash;
+                p.requestMethod = v.method();
+                p.requestUrl = v.url().toString();
+                p.requestHeaders = v.headers();
+                p.requestBody = v.body();
+                p.sellerHost = v.url().getHost().toLowerCase(Locale.ROOT);
+                p.status = PaymentStatus.PROCESSING;
+                p.createdAt = now;
+                p.updatedAt = now;
+                p.persist();
+                p.flush();
+                audit.record(pipeline.entry(p, "request", null, command.purpose(), null, null, null, null, null, null));
+            });
+        } catch (PersistenceException e) {
+            if (idempotencyKey != null) {
+                // A concurrent request with the same key won the insert: answer with its payment.
+                var winner = QuarkusTransaction.requiringNew().call(() -> Payment.byIdempotencyKey(agent.agentId(), idempotencyKey));
+                if (winner.isPresent()) {
+                    return replay(winner.get(), requestHash, inFlightWait);
+                }
+            }
+            throw e;
+        }
+        pipeline.run(id);
+        return find(id);
+    }
+
+    private Payment replay(Payment existing, String requestHash, Duration inFlightWait) {
+        if (!existing.requestHash.equals(requestHash)) {
+            throw new ApiProblem(422, "idempotency-key-reused", "Idempotency key reused",
+                    "this Idempotency-Key was used for a different request").with("payment_id", existing.id);
+        }
+        if (existing.status == PaymentStatus.PROCESSING) {
+            updates.nextChange(existing.id, inFlightWait).await().atMost(inFlightWait.plusSeconds(1));
+        }
+        return find(existing.id);
+    }
+
+    public Payment find(String id) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            Payment p = Payment.findById(id);
+            if (p == null) {
+                throw ApiProblem.notFound("no payment " + id);
+            }
+            return p;
+        });
+    }
+
+    public PaymentView view(String id, Callers.Caller caller) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            Payment p = Payment.findById(id);
+            if (p == null || !caller.mayRead(p.project, p.agent)) {
+                throw ApiProblem.notFound("no payment " + id); // do not reveal other projects' payments
+            }
+            return PaymentView.of(p, p.approvalId == null ? null : Approval.findById(p.approvalId));
+        });
+    }
+
+    public PaymentView view(Payment p) {
+        return QuarkusTransaction.requiringNew().call(() ->
+                PaymentView.of(Payment.findById(p.id), p.approvalId == null ? null : Approval.findById(p.approvalId)));
+    }
+
+    /**
+     * An approver's answer. Exactly one answer wins; on approval the broker pays in the background
+     * (fresh challenge, checked against what was approved) and long-polling agents are woken.
+     */
+    public Approval decide(ApproverIdentity approver, String approvalId, ApprovalDecision decision) {
+        Approval approval = QuarkusTransaction.requiringNew().call(() -> {
+            Approval a = Approval.findById(approvalId);
+            if (a == null || !approver.mayApprove(a.project)) {
+                // Existence is not revealed to approvers of other projects.
+                throw a == null ? ApiProblem.notFound("no approval " + approvalId)
+                        : ApiProblem.forbidden("not-an-approver", approver.approverId() + " is not an approver of project " + a.project);
+            }
+            Payment p = Payment.findById(a.paymentId);
+            if (decision.maxAmount() != null && decision.maxAmount().signum() <= 0) {
+                throw ApiProblem.badRequest("max_amount must be positive");
+            }
+            Instant now = clock.instant();
+            Approval claimed = approvals.claim(approvalId, approver.approverId(), decision, now);
+            p.approvedBy = approver.approverId();
+            p.approvalNote = decision.note();
+            p.updatedAt = now;
+            if (decision.verdict() == ApprovalDecision.Verdict.APPROVE) {
+                p.approvedMaxAmount = decision.maxAmount() != null ? decision.maxAmount() : p.amount;
+                p.status = PaymentStatus.APPROVED;
+                audit.record(pipeline.entry(p, "approval", "ALLOW", "approved by " + approver.approverId()
+                                + (decision.note() == null ? "" : ": " + decision.note()),
+                        p.amount, p.currency, p.decisionId, approver.approverId(), null, 200));
+            } else {
+                Decision d = new Decision();
+                d.id = Ids.next("dec");
+                d.paymentId = p.id;
+                d.tier = claimed.tier;
+                d.basis = "human";
+                d.rule = "approval";
+                d.reason = "denied by " + approver.approverId() + (decision.note() == null ? "" : ": " + decision.note());
+                d.policyVersion = "n/a";
+                d.decidedBy = approver.approverId();
+                d.amount = p.amount;
+                d.currency = p.currency;
+                d.createdAt = now;
+                d.persist();
+                p.decisionId = d.id;
+                p.reason = d.reason;
+                p.status = PaymentStatus.DENIED;
+                audit.record(pipeline.entry(p, "approval", "DENY", d.reason, p.amount, p.currency, d.id,
+                        approver.approverId(), null, 403));
+            }
+            return claimed;
+        });
+        updates.changed(approval.paymentId);
+        if (approval.status == Approval.Status.APPROVED) {
+            executor.runAsync(() -> {
+                try {
+                    pipeline.resumeApproved(approval.paymentId);
+                } catch (RuntimeException e) {
+                    LOG.errorf(e, "payment %s: paying after approval failed", approval.paymentId);
+                }
+            });
+        }
+        return approval;
+    }
+
+    /** The agent no longer wants it: only a payment still waiting for a human can be withdrawn. */
+    public Payment withdraw(AgentIdentity agent, String id) {
+        QuarkusTransaction.requiringNew().run(() -> {
+            Payment p = Payment.findById(id);
+            if (p == null || !p.agent.equals(agent.agentId())) {
+                throw ApiProblem.notFound("no payment " + id);
+            }
+            if (p.status != PaymentStatus.PENDING_APPROVAL) {
+                throw ApiProblem.conflict("payment-not-withdrawable", "payment " + id + " is " + p.status.wire()
+                        + "; only a payment pending approval can be withdrawn");
+            }
+            Instant now = clock.instant();
+            approvals.close(p.approvalId, Approval.Status.WITHDRAWN, now);
+            p.status = PaymentStatus.WITHDRAWN;
+            p.updatedAt = now;
+            audit.record(pipeline.entry(p, "withdrawn", null, "withdrawn by the agent", p.amount, p.currency,
+                    p.decisionId, null, null, null));
+        });
+        updates.changed(id);
+        return find(id);
+    }
+
+    // ---- input checks ------------------------------------------------------------------------------
+
+    private record Validated(String method, URI url, Map<String, String> headers, byte[] body) {}
+
+    private Validated validate(PaymentCommand c) {
+        if (c == null) {
+            throw ApiProblem.badRequest("body must be a JSON object with task, purpose and request");
+        }
+        if (c.task() == null || c.task().isBlank() || c.task().length() > 200) {
+            throw ApiProblem.badRequest("task is required (1 to 200 characters)");
+        }
+        if (c.purpose() != null && c.purpose().length() > 2000) {
+            throw ApiProblem.badRequest("purpose is at most 2000 characters");
+        }
+        PaymentCommand.FetchRequest r = c.request();
+        if (r == null) {
+            throw ApiProblem.badRequest("request is required: {\"method\",\"url\",\"headers\",\"body\"}");
+        }
+        String method = r.method() == null ? "GET" : r.method().toUpperCase(Locale.ROOT);
+        if (!METHODS.contains(method)) {
+            throw ApiProblem.badRequest("request.method must be one of " + METHODS);
+        }
+        if (r.url() == null || r.url().length() > 8192) {
+            throw ApiProblem.badRequest("request.url is required (at most 8192 characters)");
+        }
+        URI url = urlGuard.check(r.url());
+        Map<String, String> headers = new LinkedHashMap<>();
+        if (r.headers() != null) {
+            r.headers().forEach((name, value) -> {
+                if (name == null || !name.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}") || value == null
+                        || value.length() > 8192 || value.chars().anyMatch(ch -> ch == '\r' || ch == '\n')) {
+                    throw ApiProblem.badRequest("request.headers has an invalid header: " + name);
+                }
+                headers.put(name, value);
+            });
+        }
+        if (r.body() != null && r.bodyBase64() != null) {
+            throw ApiProblem.badRequest("give request.body or request.body_base64, not both");
+        }
+        byte[] body;
+        try {
+            body = r.bodyBase64() != null ? Base64.getDecoder().decode(r.bodyBase64())
+                    : r.body() != null ? r.body().getBytes(StandardCharsets.UTF_8) : new byte[0];
+        } catch (IllegalArgumentException e) {
+            throw ApiProblem.badRequest("request.body_base64 is not valid base64");
+        }
+        if (body.length > MAX_BODY_BYTES) {
+            throw ApiProblem.badRequest("request body is larger than " + MAX_BODY_BYTES + " bytes");
+        }
+        return new Validated(method, url, headers, body);
+    }
+
+    private static String hash(AgentIdentity agent, PaymentCommand command) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(agent.agentId().getBytes(StandardCharsets.UTF_8));
+            sha.update(JSON.writeValueAsBytes(command));
+            return HexFormat.of().formatHex(sha.digest());
+        } catch (NoSuchAlgorithmException | com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

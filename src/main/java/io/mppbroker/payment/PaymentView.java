@@ -1,0 +1,100 @@
+package io.mppbroker.payment;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.mppbroker.approval.Approval;
+import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** A payment as agents and approvers see it. Amounts are decimal strings in major units. The SPT is never shown. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record PaymentView(
+        String id,
+        String status,
+        String project,
+        String agent,
+        String task,
+        String purpose,
+        String amount,
+        String currency,
+        Seller seller,
+        DecisionView decision,
+        ApprovalView approval,
+        Map<String, Object> receipt,
+        ResponseView response,
+        Failure failure,
+        String createdAt,
+        String updatedAt) {
+
+    public record Seller(String url, String host, String realm, String networkProfile) {}
+
+    public record DecisionView(String id, String tier, String basis, String rule, String reason, String approvedBy,
+                               String note, String maxAmount) {}
+
+    public record ApprovalView(String id, String tier, String reason, String status, String decidedBy, String note,
+                               String maxAmount, String createdAt, String decidedAt) {
+
+        public static ApprovalView of(Approval a, String currency) {
+            return new ApprovalView(a.id, lower(a.tier), a.reason, lower(a.status.name()), a.decidedBy, a.note,
+                    money(a.maxAmount, currency), a.createdAt == null ? null : a.createdAt.toString(),
+                    a.decidedAt == null ? null : a.decidedAt.toString());
+        }
+    }
+
+    public record ResponseView(int status, Map<String, List<String>> headers, String body, String bodyBase64) {}
+
+    public record Failure(String code, String detail) {}
+
+    public static PaymentView of(Payment p, Approval approval) {
+        Decision d = p.decisionId == null ? null : Decision.findById(p.decisionId);
+        DecisionView decision = d == null ? null : new DecisionView(d.id, lower(d.tier), d.basis, d.rule, d.reason,
+                p.approvedBy, p.approvalNote, money(p.approvedMaxAmount, p.currency));
+        ResponseView response = p.responseStatus == null ? null : response(p);
+        return new PaymentView(p.id, p.status.wire(), p.project, p.agent, p.task, p.purpose, money(p.amount, p.currency), p.currency,
+                new Seller(p.requestUrl, p.sellerHost, p.realm, p.networkProfile),
+                decision,
+                approval == null ? null : ApprovalView.of(approval, p.currency),
+                p.receipt,
+                response,
+                p.failureCode == null ? null : new Failure(p.failureCode, p.failureDetail),
+                p.createdAt.toString(), p.updatedAt.toString());
+    }
+
+    private static ResponseView response(Payment p) {
+        byte[] body = p.responseBody == null ? new byte[0] : p.responseBody;
+        try {
+            String text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(body)).toString();
+            return new ResponseView(p.responseStatus, p.responseHeaders, text, null);
+        } catch (CharacterCodingException e) {
+            return new ResponseView(p.responseStatus, p.responseHeaders, null, Base64.getEncoder().encodeToString(body));
+        }
+    }
+
+    /** Formats with the currency's minor digits ("5.00 usd", "500 jpy"); never rounds a stored amount. */
+    static String money(BigDecimal amount, String currency) {
+        if (amount == null) {
+            return null;
+        }
+        int digits = 2;
+        try {
+            digits = Math.max(0, java.util.Currency.getInstance(currency.toUpperCase(Locale.ROOT)).getDefaultFractionDigits());
+        } catch (RuntimeException unknownOrMissing) {
+            // keep two digits
+        }
+        BigDecimal stripped = amount.stripTrailingZeros();
+        return (stripped.scale() <= digits ? amount.setScale(digits) : stripped).toPlainString();
+    }
+
+    static String lower(String s) {
+        return s == null ? null : s.toLowerCase(Locale.ROOT);
+    }
+}
