@@ -231,8 +231,6 @@ public class PolicyRegistry {
         Map<String, String> agentHashes = new HashMap<>();     // hash -> "agent X of project Y (file)"
         Map<String, String> approverHashes = new HashMap<>();  // hash -> approver id
         Map<String, String> approverWhere = new HashMap<>();   // hash -> "approver X of project Y (file)"
-        Map<String, String> approverIdHash = new HashMap<>();  // approver id -> hash
-        Map<String, String> approverIdWhere = new HashMap<>(); // approver id -> "project Y (file)"
         for (ProjectPolicy o : others) {
             if (o.project().equals(candidate.project())) continue;
             for (AgentEntry a : o.agents()) {
@@ -241,8 +239,6 @@ public class PolicyRegistry {
             for (ApproverEntry a : o.approvers()) {
                 approverHashes.put(a.tokenSha256(), a.id());
                 approverWhere.put(a.tokenSha256(), "approver " + a.id() + " of project " + o.project() + " (" + o.source() + ")");
-                approverIdHash.put(a.id(), a.tokenSha256());
-                approverIdWhere.put(a.id(), "project " + o.project() + " (" + o.source() + ")");
             }
         }
         List<String> errors = new ArrayList<>();
@@ -262,9 +258,6 @@ public class PolicyRegistry {
             } else if (approverHashes.containsKey(a.tokenSha256()) && !approverHashes.get(a.tokenSha256()).equals(a.id())) {
                 errors.add(file + ": approvers[" + i + "].token_sha256: token hash is already used by "
                         + approverWhere.get(a.tokenSha256()) + "; an approver shared by projects keeps the same id");
-            } else if (approverIdHash.containsKey(a.id()) && !approverIdHash.get(a.id()).equals(a.tokenSha256())) {
-                errors.add(file + ": approvers[" + i + "].id: approver " + a.id() + " is listed in "
-                        + approverIdWhere.get(a.id()) + " with a different token hash; one approver id, one token");
             }
         }
         return errors;
