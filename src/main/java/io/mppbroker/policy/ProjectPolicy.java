@@ -1,0 +1,62 @@
+package io.mppbroker.policy;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.nio.file.Path;
+import java.util.Currency;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One project's budget policy, as loaded from {@code <project>.yaml}. Amounts are in major units of
+ * {@link #currency()} (lowercase ISO 4217, as in MPP requests). {@code versionHash} is the hex SHA-256 of
+ * the file bytes, so a decision can name the exact policy version it was made under.
+ */
+public record ProjectPolicy(
+        String project,
+        String currency,
+        List<AgentEntry> agents,
+        String stripePaymentMethod,
+        Budgets budgets,
+        Tiers tiers,
+        SellerRules sellers,
+        RecurringRule recurring,
+        List<ApproverEntry> approvers,
+        Path source,
+        String versionHash) {
+
+    public ProjectPolicy {
+        Objects.requireNonNull(project, "project");
+        Objects.requireNonNull(currency, "currency");
+        agents = List.copyOf(agents);
+        Objects.requireNonNull(budgets, "budgets");
+        Objects.requireNonNull(tiers, "tiers");
+        Objects.requireNonNull(sellers, "sellers");
+        Objects.requireNonNull(recurring, "recurring");
+        approvers = List.copyOf(approvers);
+    }
+
+    /** Number of minor-unit digits of the currency (2 for usd, 0 for jpy). */
+    public int currencyDigits() {
+        return Currency.getInstance(currency.toUpperCase(Locale.ROOT)).getDefaultFractionDigits();
+    }
+
+    /** Formats an amount with exactly the currency's minor digits ("12" -> "12.00" for usd). */
+    public String formatAmount(BigDecimal amount) {
+        try {
+            return amount.setScale(currencyDigits(), RoundingMode.UNNECESSARY).toPlainString();
+        } catch (ArithmeticException moreDigitsThanTheCurrencyHas) {
+            return amount.toPlainString();
+        }
+    }
+
+    public Optional<AgentEntry> agent(String agentId) {
+        return agents.stream().filter(a -> a.id().equals(agentId)).findFirst();
+    }
+
+    public Optional<ApproverEntry> approver(String approverId) {
+        return approvers.stream().filter(a -> a.id().equals(approverId)).findFirst();
+    }
+}
