@@ -12,6 +12,7 @@ import io.mppbroker.mpp.ChargeRequest;
 import io.mppbroker.mpp.Credential;
 import io.mppbroker.mpp.MppHeaders;
 import io.mppbroker.mpp.MppProtocolException;
+import io.mppbroker.mpp.ParsedChallenges;
 import io.mppbroker.mpp.Receipt;
 import io.mppbroker.mpp.SellerProblem;
 import io.mppbroker.policy.PaymentFacts;
@@ -126,7 +127,7 @@ public class PaymentPipeline {
 
     private Optional<SellerResponse> fetch(Payment payment, SellerRequest request) {
         try {
-            return Optional.of(seller.send(request, Map.of(MppHeaders.ACCEPT_PAYMENT, MppHeaders.ACCEPT_PAYMENT_STRIPE_CHARGE)));
+            return Optional.of(seller.send(request, Map.of(MppHeaders.ACCEPT_PAYMENT_HEADER, MppHeaders.ACCEPT_PAYMENT)));
         } catch (SellerUnreachable e) {
             // No credential was attached, so nothing can have been paid.
             finish(payment.id, PaymentStatus.FAILED, p -> {
@@ -145,8 +146,8 @@ public class PaymentPipeline {
     // ---- challenge ---------------------------------------------------------------------------------
 
     private Optional<Offer> challenge(Payment payment, SellerResponse response) {
-        List<String> lines = response.all(MppHeaders.WWW_AUTHENTICATE);
-        ChallengeParser.ParsedChallenges parsed;
+        List<String> lines = response.all(MppHeaders.WWW_AUTHENTICATE_HEADER);
+        ParsedChallenges parsed;
         try {
             parsed = ChallengeParser.parse(lines);
         } catch (MppProtocolException e) {
@@ -345,7 +346,7 @@ public class PaymentPipeline {
         Challenge challenge = offer.challenge();
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put(challenge.credentialHeaderName(), Credential.headerValue(challenge, spt.get(), Optional.empty()));
-        headers.put(MppHeaders.ACCEPT_PAYMENT, MppHeaders.ACCEPT_PAYMENT_STRIPE_CHARGE);
+        headers.put(MppHeaders.ACCEPT_PAYMENT_HEADER, MppHeaders.ACCEPT_PAYMENT);
         SellerResponse response;
         try {
             response = seller.send(request, headers);
@@ -406,7 +407,7 @@ public class PaymentPipeline {
 
     private void record(String paymentId, String spt, Offer offer, SellerResponse response) {
         if (response.isSuccess()) {
-            Optional<Receipt> receipt = response.first(MppHeaders.PAYMENT_RECEIPT).flatMap(PaymentPipeline::parseReceipt);
+            Optional<Receipt> receipt = response.first(MppHeaders.PAYMENT_RECEIPT_HEADER).flatMap(PaymentPipeline::parseReceipt);
             finish(paymentId, PaymentStatus.PAID, p -> {
                 ledger.capture(p.id, clock.instant());
                 keepResponse(p, response);
@@ -449,7 +450,7 @@ public class PaymentPipeline {
 
     private static String freshAmountNote(Offer offer, SellerResponse response) {
         try {
-            return ChallengeParser.chooseStripeCharge(ChallengeParser.parse(response.all(MppHeaders.WWW_AUTHENTICATE)).challenges(), c -> true)
+            return ChallengeParser.chooseStripeCharge(ChallengeParser.parse(response.all(MppHeaders.WWW_AUTHENTICATE_HEADER)).challenges(), c -> true)
                     .map(Challenge::chargeRequest)
                     .filter(fresh -> fresh.amountMinor() != offer.charge().amountMinor() || !fresh.currency().equals(offer.currency()))
                     .map(fresh -> "; the seller now asks " + fresh.amountMajor().toPlainString() + " " + fresh.currency()
