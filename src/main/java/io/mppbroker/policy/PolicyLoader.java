@@ -291,7 +291,13 @@ public final class PolicyLoader {
             ObjectNode sellers = requiredMapping(root, "", "sellers", SELLER_KEYS);
             if (sellers == null) return null;
             SellerRules.Default defaultRule = null;
-            String def = requiredString(sellers, "sellers", "default");
+            String def = null;
+            if (sellers.path("default").isBoolean()) {
+                // YAML 1.1 reads a bare yes/no/on/off as a boolean.
+                error("sellers.default", "must be allow or deny, not true/false");
+            } else {
+                def = requiredString(sellers, "sellers", "default");
+            }
             if (def != null) {
                 switch (def) {
                     case "allow" -> defaultRule = SellerRules.Default.ALLOW;

@@ -49,7 +49,7 @@ public class PolicyRegistry {
 
     // Scan state, guarded by "this".
     private final Map<Path, Parsed> parsed = new HashMap<>();
-    private Map<Path, List<String>> reported = Map.of();
+    private volatile Map<Path, List<String>> reported = Map.of();
     private String directoryProblem;
 
     @Inject
@@ -100,7 +100,7 @@ public class PolicyRegistry {
     }
 
     /** Files refused by the last scan, with their errors (for health checks and admin views). */
-    public synchronized Map<Path, List<String>> problems() {
+    public Map<Path, List<String>> problems() {
         return reported;
     }
 

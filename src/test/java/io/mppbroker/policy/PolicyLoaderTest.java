@@ -239,6 +239,8 @@ class PolicyLoaderTest {
                 errors);
         assertEquals(List.of(f() + ": sellers.default: must be allow or deny, not \"block\""),
                 errors(VALID.replace("default: allow", "default: block")));
+        assertEquals(List.of(f() + ": sellers.default: must be allow or deny, not true/false"),
+                errors(VALID.replace("default: allow", "default: no")));
     }
 
     @Test
