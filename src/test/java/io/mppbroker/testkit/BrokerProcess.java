@@ -46,7 +46,11 @@ public final class BrokerProcess implements AutoCloseable {
      * @param env  added to the inherited environment; {@code QUARKUS_HTTP_PORT} is set to a free port unless given
      */
     public static BrokerProcess start(String name, Map<String, String> env) {
-        Path jar = brokerJar();
+        return start(name, brokerJar(), env);
+    }
+
+    /** Runs another runnable jar the same way (the kit's own tests use a tiny stand-in). */
+    public static BrokerProcess start(String name, Path jar, Map<String, String> env) {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException("broker jar not found: " + jar + " (run `./mvnw package` first)");
         }
