@@ -24,6 +24,7 @@ public final class BrokerProcess implements AutoCloseable {
 
     public static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
+    private static final java.util.concurrent.atomic.AtomicInteger STARTED = new java.util.concurrent.atomic.AtomicInteger();
 
     private final String name;
     private final Process process;
@@ -37,8 +38,9 @@ public final class BrokerProcess implements AutoCloseable {
         this.logFile = logFile;
     }
 
+    /** Logs to {@code target/it-logs/broker-<n>.log}, n counting up per JVM so parallel brokers do not mix. */
     public static BrokerProcess start(Map<String, String> env) {
-        return start("broker", env);
+        return start("broker-" + STARTED.incrementAndGet(), env);
     }
 
     /**
