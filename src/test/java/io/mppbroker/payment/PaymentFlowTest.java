@@ -38,7 +38,7 @@ class PaymentFlowTest {
 
     @BeforeAll
     static void startSeller() {
-        seller = MppTestSeller.start(FakeStripeResource.stripe().baseUrl(), "sk_test_seller_quarkus_tests");
+        seller = MppTestSeller.builder(FakeStripeResource.stripe().baseUrl()).stripeSecretKey("sk_test_seller_quarkus_tests").start();
         seller.price("GET", "/report", "500", "usd");          // 5.00: auto tier
         seller.price("GET", "/dataset", "5000", "usd");        // 50.00: ask tier
         seller.price("GET", "/raised", "5000", "usd");
@@ -88,7 +88,7 @@ class PaymentFlowTest {
         assertEquals(500, intent.amount());
         // The SPT was capped at exactly the challenged amount.
         assertTrue(FakeStripeResource.stripe().issuedTokens().stream()
-                .anyMatch(t -> t.id().equals(intent.sptId()) && t.maxAmount() == 500 && t.currency().equals("usd")));
+                .anyMatch(t -> t.id().equals(intent.sharedPaymentGrantedToken()) && t.maxAmount() == 500 && t.currency().equals("usd")));
 
         List<Map<String, Object>> audit = given().header("Authorization", AGENT).queryParam("task", task)
                 .get("/v1/audit").then().statusCode(200).extract().jsonPath().getList("$");

@@ -56,7 +56,7 @@ class PayingPathIT {
     @BeforeAll
     static void start() throws Exception {
         stripe = FakeStripe.start();
-        seller = MppTestSeller.start(stripe.baseUrl(), "sk_test_it_seller");
+        seller = MppTestSeller.builder(stripe.baseUrl()).stripeSecretKey("sk_test_it_seller").start();
         seller.price("GET", "/report", "500", "usd");
         seller.price("GET", "/dataset", "5000", "usd");
         seller.price("GET", "/vip", "150000", "usd");
@@ -134,7 +134,7 @@ class PayingPathIT {
 
     @Test
     void paysTheRealMppxSellerAutomatically() throws Exception {
-        Reply r = pay("it-agent-token", mppx.baseUrl() + mppx.pricedPath(), "t-mppx", null);
+        Reply r = pay("it-agent-token", mppx.baseUrl() + "/paid/report", "t-mppx", null);
         assertEquals(200, r.status(), r.body().toString());
         assertEquals("paid", r.body().path("status").asText());
         String pi = r.body().path("receipt").path("reference").asText();
