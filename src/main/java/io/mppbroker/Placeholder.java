@@ -1,2 +1,0 @@
-package io.mppbroker;
-class Placeholder {}
