@@ -468,13 +468,19 @@ public final class FakeStripe implements AutoCloseable {
         return kind == TokenKind.ISSUED ? issuedJson(token) : grantedJson(token);
     }
 
-    /** Test-mode granted tokens are granted to the account that created them; issued ones to any other seller. */
+    /**
+     * A token is usable by the seller it was granted to. Test-mode granted tokens name the seller by
+     * {@code seller_details[network_id]} (mppx's own buyer mints them with a test key and the seller then
+     * charges them), live issued tokens by {@code seller_details[network_business_profile]}. An account with
+     * no bound profile accepts any token, as in a single-account test setup.
+     */
     private boolean grantedTo(Token token, String account) {
-        if (token.kind == TokenKind.GRANTED) {
-            return token.account.equals(account);
+        if (token.account.equals(account)) {
+            return true;
         }
         String profile = sellerProfiles.get(account);
-        return profile == null || profile.equals(token.networkBusinessProfile);
+        String grantedTo = token.kind == TokenKind.GRANTED ? token.networkId : token.networkBusinessProfile;
+        return profile == null || profile.equals(grantedTo);
     }
 
     // ---- PaymentIntents ----

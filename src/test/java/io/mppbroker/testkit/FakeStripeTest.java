@@ -331,6 +331,26 @@ class FakeStripeTest {
     }
 
     @Test
+    void aBuyerMintedTestTokenIsChargeableOnlyByTheSellerItNames() {
+        fake.bindSellerProfile(SELLER, "net_seller");
+        fake.bindSellerProfile("sk_test_someone_else", "net_other");
+        Map<String, String> form = new LinkedHashMap<>();
+        form.put("payment_method", "pm_card_visa");
+        form.put("usage_limits[currency]", "usd");
+        form.put("usage_limits[max_amount]", "500");
+        form.put("usage_limits[expires_at]", Long.toString(inFiveMinutes()));
+        form.put("seller_details[network_id]", "net_seller");
+        String spt = json(HandPayer.post(fake.baseUrl() + FakeStripe.GRANTED_TOKENS_HELPER, StripeForm.encode(form),
+                "Authorization", "Bearer sk_test_the_buyer")).get("id").asText();
+
+        HttpResponse<String> stranger = createPaymentIntent("sk_test_someone_else", null, payment("500", "usd", spt));
+        assertEquals(400, stranger.statusCode(), stranger.body());
+        HttpResponse<String> seller = createPaymentIntent(SELLER, null, payment("500", "usd", spt));
+        assertEquals(200, seller.statusCode(), seller.body());
+        assertEquals("succeeded", json(seller).get("status").asText());
+    }
+
+    @Test
     void declinesAndActionsFollowStripesTestPaymentMethods() {
         Map<String, String> form = new LinkedHashMap<>();
         form.put("payment_method", "pm_card_chargeDeclinedInsufficientFunds");
