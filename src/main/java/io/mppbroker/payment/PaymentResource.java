@@ -20,6 +20,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -58,27 +59,38 @@ public class PaymentResource {
 
     @GET
     @Path("/{id}")
-    @Operation(summary = "Read a payment; with ?wait=SECONDS, hold the call until its state changes")
+    @Operation(summary = "Read a payment; with ?wait=SECONDS, hold the call until it is final or needs a new human decision")
     public Uni<Response> get(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
                              @PathParam("id") String id,
                              @QueryParam("wait") Integer waitSeconds) {
-        Duration wait = waitFor(waitSeconds);
-        return Uni.createFrom().item(() -> {
-                    Callers.Caller caller = callers.any(authorization);
-                    // Register for the wake-up before reading, so a change in between is not missed.
-                    Uni<Void> change = wait.isZero() ? null : updates.nextChange(id, wait);
-                    return new Read(caller, payments.view(id, caller), change);
-                })
+        Instant deadline = Instant.now().plus(waitFor(waitSeconds));
+        return Uni.createFrom().item(() -> callers.any(authorization))
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-                .flatMap(read -> {
-                    if (read.change() == null || isFinal(read.view())) {
-                        return Uni.createFrom().item(read.view());
-                    }
-                    return read.change()
-                            .emitOn(Infrastructure.getDefaultWorkerPool())
-                            .map(ignored -> payments.view(id, read.caller()));
-                })
+                .flatMap(caller -> hold(id, caller, deadline, null))
                 .map(PaymentResource::state);
+    }
+
+    /**
+     * Holds without a thread: re-reads the payment on each wake-up until it is final, or parked on an approval
+     * other than the one it was parked on when the call started (the "approved" step in between is skipped).
+     */
+    private Uni<PaymentView> hold(String id, Callers.Caller caller, Instant deadline, String startApproval) {
+        Duration left = Duration.between(Instant.now(), deadline);
+        // Register for the wake-up before reading, so a change in between is not missed.
+        Uni<Void> change = left.isNegative() || left.isZero() ? null : updates.nextChange(id, left);
+        return Uni.createFrom().item(() -> payments.view(id, caller))
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .flatMap(view -> {
+                    String approvalNow = view.approval() == null ? null : view.approval().id();
+                    String firstApproval = startApproval != null ? startApproval
+                            : PaymentStatus.PENDING_APPROVAL.wire().equals(view.status()) ? approvalNow : "";
+                    boolean newQuestion = PaymentStatus.PENDING_APPROVAL.wire().equals(view.status())
+                            && !approvalNow.equals(firstApproval);
+                    if (change == null || isFinal(view) || newQuestion) {
+                        return Uni.createFrom().item(view);
+                    }
+                    return change.flatMap(ignored -> hold(id, caller, deadline, firstApproval));
+                });
     }
 
     @DELETE
@@ -89,8 +101,6 @@ public class PaymentResource {
         AgentIdentity agent = callers.agent(authorization);
         return state(payments.view(payments.withdraw(agent, id)));
     }
-
-    private record Read(Callers.Caller caller, PaymentView view, Uni<Void> change) {}
 
     private Duration waitFor(Integer seconds) {
         if (seconds == null || seconds <= 0) {

@@ -399,7 +399,7 @@ public final class MppTestSeller implements AutoCloseable {
                 && networkId.equals(request.path("methodDetails").path("networkId").asText())
                 && realm.equals(challenge.get("realm").asText())
                 && (BODY_METHODS.contains(method) == (text(challenge, "digest") != null))
-                && java.util.Objects.equals(opaqueFor(routeKey), text(challenge, "opaque"));
+                && opaqueMatches(routeKey, text(challenge, "opaque"));
         if (!matches) {
             boolean tooLow = amount.matches("[0-9]{1,18}") && current.stream().anyMatch(
                     o -> o.currency.equals(currency) && Long.parseLong(amount) < Long.parseLong(o.amountMinor));
@@ -589,7 +589,7 @@ public final class MppTestSeller implements AutoCloseable {
         String expires = DateTimeFormatter.ISO_INSTANT.format(
                 Instant.now().plus(challengeTtl).truncatedTo(ChronoUnit.MILLIS));
         String digest = BODY_METHODS.contains(method) ? contentDigest(body) : null;
-        String opaqueValue = opaqueFor(routeKey);
+        String opaqueValue = freshOpaque(routeKey);
         List<String> result = new ArrayList<>();
         for (Offer offer : offers.getOrDefault(routeKey, List.of())) {
             ObjectNode request = JSON.createObjectNode();
@@ -665,15 +665,33 @@ public final class MppTestSeller implements AutoCloseable {
         }
     }
 
-    private String opaqueFor(String routeKey) {
-        Map<String, String> values = opaque.get(routeKey);
-        if (values == null) {
-            return null;
-        }
+    /**
+     * The route's correlation data plus a random nonce. Without a nonce, two challenges issued in the same
+     * millisecond for the same price have identical HMAC ids, and single use would refuse the second payer.
+     */
+    private String freshOpaque(String routeKey) {
+        Map<String, String> values = new LinkedHashMap<>(opaque.getOrDefault(routeKey, Map.of()));
+        byte[] nonce = new byte[12];
+        RANDOM.nextBytes(nonce);
+        values.put("nonce", base64Url(nonce));
         try {
             return canonical(JSON.writeValueAsString(values));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The echoed opaque carries this route's data and a nonce (its integrity is already bound by the HMAC id). */
+    private boolean opaqueMatches(String routeKey, String echoed) {
+        if (echoed == null) {
+            return false;
+        }
+        try {
+            Map<String, String> values = new LinkedHashMap<>(JSON.readValue(Base64.getUrlDecoder().decode(echoed),
+                    new com.fasterxml.jackson.core.type.TypeReference<Map<String, String>>() {}));
+            return values.remove("nonce") != null && values.equals(opaque.getOrDefault(routeKey, Map.of()));
+        } catch (IOException | IllegalArgumentException e) {
+            return false;
         }
     }
 
