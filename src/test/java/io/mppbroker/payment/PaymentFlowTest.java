@@ -35,6 +35,7 @@ class PaymentFlowTest {
     static final String OTHER_APPROVER = "Bearer other-approver-token";
 
     static MppTestSeller seller;
+    static MppTestSeller deniedSeller;
 
     @BeforeAll
     static void startSeller() {
@@ -48,11 +49,20 @@ class PaymentFlowTest {
         seller.price("GET", "/drifting", "500", "usd");
         seller.price("GET", "/slow", "200", "usd");
         seller.respondWithoutPayment("/free", 200, "free content");
+        seller.price("GET", "/big", "9500", "usd");            // 95.00: ask tier, then the task budget is nearly used
+        seller.price("GET", "/small", "900", "usd");
+        seller.price("GET", "/minted-twice", "400", "usd");
+        seller.alsoOffer("GET", "/subscription-only", "stripe", "subscription",
+                "{\"amount\":\"1000\",\"currency\":\"usd\",\"period\":\"month\"}");
+        deniedSeller = MppTestSeller.builder(FakeStripeResource.stripe().baseUrl())
+                .stripeSecretKey("sk_test_denied_seller").networkId("profile_TestDeniedSeller1").start();
+        deniedSeller.price("GET", "/anything", "100", "usd");
     }
 
     @AfterAll
     static void stopSeller() {
         seller.close();
+        deniedSeller.close();
     }
 
     static String task() {
@@ -235,6 +245,96 @@ class PaymentFlowTest {
                 .post("/v1/payments").then().statusCode(403).body("type", containsString("insecure-seller"));
         given().header("Authorization", AGENT).get("/v1/payments/pay_doesnotexist").then().statusCode(404)
                 .contentType("application/problem+json");
+    }
+
+    @Test
+    void overTheTaskBudgetAsksAHumanInsteadOfRefusing() {
+        String task = task();
+        Response big = pay(fetch("GET", "/big", task));
+        given().header("Authorization", APPROVER).contentType(ContentType.JSON).body(Map.of("decision", "approve"))
+                .post("/v1/approvals/" + big.path("approval.id")).then().statusCode(200);
+        awaitStatus(big.path("id"), "paid");
+        pay(fetch("GET", "/small", task)).then().statusCode(202)
+                .body("approval.tier", equalTo("over_budget"))
+                .body("decision.rule", equalTo("budgets.per_task"))
+                .body("approval.reason", containsString("104.00"))
+                .body("approval.reason", containsString("100.00"));
+    }
+
+    @Test
+    void aSellerOnTheDenyListIsRefused() {
+        Response r = given().header("Authorization", AGENT).contentType(ContentType.JSON)
+                .body(Map.of("task", task(), "request", Map.of("method", "GET", "url", deniedSeller.baseUrl() + "/anything")))
+                .post("/v1/payments");
+        r.then().statusCode(403).body("rule", equalTo("sellers.deny")).body("detail", containsString("profile_TestDeniedSeller1"));
+    }
+
+    @Test
+    void aSubscriptionChallengeIsRefusedWithAClearReason() {
+        pay(fetch("GET", "/subscription-only", task())).then().statusCode(403)
+                .body("rule", equalTo("intent"))
+                .body("detail", containsString("stripe/subscription"))
+                .body("detail", containsString("stripe/charge only"));
+    }
+
+    @Test
+    void aRetriedMintUsesOneIdempotencyKeyAndCreatesOneToken() {
+        FakeStripe stripe = FakeStripeResource.stripe();
+        int tokensBefore = stripe.issuedTokens().size();
+        stripe.failNextRequests(1, 500); // stripe-java retries the POST with the same Idempotency-Key
+        Response r = pay(fetch("GET", "/minted-twice", task()));
+        r.then().statusCode(200).body("status", equalTo("paid"));
+        String paymentId = r.path("id");
+        List<FakeStripe.RecordedRequest> mints = stripe.requests().stream()
+                .filter(q -> q.method().equals("POST") && q.path().contains("shared_payment"))
+                .filter(q -> q.idempotencyKey() != null && q.idempotencyKey().startsWith("mppb_" + paymentId + "_"))
+                .toList();
+        assertEquals(2, mints.size(), "one failed attempt and one retry");
+        assertEquals(mints.get(0).idempotencyKey(), mints.get(1).idempotencyKey());
+        assertEquals("2026-07-29.preview", mints.get(1).stripeVersion());
+        assertEquals(tokensBefore + 1, stripe.issuedTokens().size());
+    }
+
+    @Test
+    void privateAndMetadataAddressesAreRefused() {
+        for (String url : List.of("https://10.1.2.3/x", "https://169.254.169.254/latest/meta-data", "https://[::1]/x",
+                "https://192.168.0.10/x")) {
+            given().header("Authorization", AGENT).contentType(ContentType.JSON)
+                    .body(Map.of("task", "t", "request", Map.of("method", "GET", "url", url)))
+                    .post("/v1/payments").then().statusCode(403)
+                    .body("type", equalTo("https://mpp-broker.dev/problems/seller-address-refused"));
+        }
+    }
+
+    @Test
+    void theAuditTableRefusesUpdatesAndDeletes() {
+        pay(fetch("GET", "/free", task())).then().statusCode(200);
+        for (String sql : List.of("UPDATE audit_event SET reason = 'edited'", "DELETE FROM audit_event", "TRUNCATE audit_event")) {
+            RuntimeException refused = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () ->
+                    io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().run(() ->
+                            io.mppbroker.audit.AuditEvent.getEntityManager().createNativeQuery(sql).executeUpdate()));
+            assertTrue(rootMessage(refused).contains("append-only"), rootMessage(refused));
+        }
+    }
+
+    @Test
+    void metricsAndOpenApiDescribeThePayingPath() {
+        pay(fetch("GET", "/report", task())).then().statusCode(200);
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertTrue(metrics.contains("broker_payments_total{outcome=\"paid\",tier=\"auto\"}"), metrics);
+        assertTrue(metrics.contains("broker_decision_latency_seconds_count"), "decision latency");
+        assertTrue(metrics.contains("broker_approvals_pending"), "pending approvals gauge");
+        given().get("/q/openapi").then().statusCode(200).body(containsString("/v1/payments"))
+                .body(containsString("/v1/approvals/{id}"));
+        given().get("/q/health/ready").then().statusCode(200).body(containsString("UP"));
+    }
+
+    static String rootMessage(Throwable t) {
+        StringBuilder all = new StringBuilder();
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            all.append(c.getMessage()).append(" | ");
+        }
+        return all.toString();
     }
 
     static Response awaitStatus(String id, String status) {

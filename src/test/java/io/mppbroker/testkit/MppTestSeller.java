@@ -319,7 +319,7 @@ public final class MppTestSeller implements AutoCloseable {
                 return;
             }
             String routeKey = key(method, path);
-            if (!offers.containsKey(routeKey)) {
+            if (!offers.containsKey(routeKey) && !extraOffers.containsKey(routeKey)) {
                 send(exchange, 404, "application/json", "{\"error\":\"not found\"}".getBytes(StandardCharsets.UTF_8),
                         Map.of());
                 return;

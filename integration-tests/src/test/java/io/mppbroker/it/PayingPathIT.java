@@ -52,6 +52,7 @@ class PayingPathIT {
     static MppxSeller mppx;
     static BrokerProcess broker;
     static String database;
+    static Path auditFile;
 
     @BeforeAll
     static void start() throws Exception {
@@ -73,6 +74,7 @@ class PayingPathIT {
                 "fin-approver", "it-approver-token", "\"100.00\"", "\"300.00\"", "\"2000.00\"", 1000));
         Files.writeString(budgets.resolve("burst.yaml"), policy("burst", "burst-agent", "it-burst-token",
                 "burst-approver", "it-burst-approver-token", "null", "\"50.00\"", "null", 1000));
+        auditFile = budgets.resolve("audit.jsonl");
         broker = BrokerProcess.start(Map.of(
                 "QUARKUS_DATASOURCE_JDBC_URL", PG + database,
                 "QUARKUS_DATASOURCE_USERNAME", PG_USER,
@@ -216,8 +218,71 @@ class PayingPathIT {
             rs.next();
             assertEquals(0, new BigDecimal("50.00").compareTo(rs.getBigDecimal(1)));
         }
-        long intents = stripe.paymentIntents().stream().filter(p -> p.amount() == 100 && p.status().equals("succeeded")).count();
+        String sellerAccount = FakeStripe.accountOf("sk_test_it_seller");
+        long intents = stripe.paymentIntents().stream()
+                .filter(p -> p.account().equals(sellerAccount) && p.amount() == 100 && p.status().equals("succeeded")).count();
         assertEquals(50, intents);
+    }
+
+    @Test
+    void paysTheRealMppxSellerThatAsksForTheCredentialInAnotherHeader() throws Exception {
+        Reply r = pay("it-agent-token", mppx.baseUrl() + "/paid/auth-header", "t-mppx-header", null);
+        assertEquals(200, r.status(), r.body().toString());
+        assertEquals("paid", r.body().path("status").asText());
+        assertTrue(r.body().path("receipt").path("reference").asText().startsWith("pi_"));
+    }
+
+    @Test
+    void paysARealMppxPostWithItsBody() throws Exception {
+        Reply r = post("/v1/payments", "it-agent-token", Map.of("task", "t-mppx-post", "purpose", "echo",
+                "request", Map.of("method", "POST", "url", mppx.baseUrl() + "/paid/echo",
+                        "headers", Map.of("Content-Type", "application/json"), "body", "{\"hello\":\"mppx\"}")), null);
+        assertEquals(200, r.status(), r.body().toString());
+        assertTrue(r.body().path("response").path("body").asText().contains("mppx"), r.body().toString());
+    }
+
+    @Test
+    void theBrokerNeverLogsTokensKeysOrCredentials() throws Exception {
+        pay("it-agent-token", seller.baseUrl() + "/report", "t-logs", null);
+        String log = Files.readString(broker.logFile());
+        assertTrue(!log.contains("sk_test_it_broker"), "Stripe key in the log");
+        assertTrue(!log.contains("it-agent-token") && !log.contains("it-approver-token"), "bearer token in the log");
+        assertTrue(!log.contains("Payment eyJ"), "payment credential in the log");
+        for (FakeStripe.IssuedToken token : stripe.issuedTokens()) {
+            assertTrue(!log.contains(token.id()), "SPT in the log");
+        }
+    }
+
+    @Test
+    void everyAuditLineCarriesTheFieldsFinanceReads() throws Exception {
+        Reply r = pay("it-agent-token", seller.baseUrl() + "/report", "t-audit-fields", null);
+        String paymentId = r.body().path("id").asText();
+        List<String> keys = List.of("ts", "agent", "project", "task", "action", "resource", "decision", "reason", "amount",
+                "currency", "payment_id", "decision_id", "approved_by", "receipt_reference", "http_status");
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        List<JsonNode> lines;
+        do {
+            lines = Files.readAllLines(auditFile).stream().map(PayingPathIT::readJson)
+                    .filter(l -> paymentId.equals(l.path("payment_id").asText())).toList();
+        } while (lines.stream().noneMatch(l -> "paid".equals(l.path("event").asText())) && System.nanoTime() < deadline);
+        assertTrue(lines.size() >= 5, lines.toString());
+        for (JsonNode line : lines) {
+            for (String key : keys) {
+                assertTrue(line.has(key), key + " missing in " + line);
+            }
+            assertEquals("mpp:pay", line.path("action").asText());
+        }
+        JsonNode paid = lines.stream().filter(l -> "paid".equals(l.path("event").asText())).findFirst().orElseThrow();
+        assertEquals(r.body().path("receipt").path("reference").asText(), paid.path("receipt_reference").asText());
+        assertEquals(r.body().path("decision").path("id").asText(), paid.path("decision_id").asText());
+    }
+
+    static JsonNode readJson(String line) {
+        try {
+            return JSON.readTree(line);
+        } catch (IOException e) {
+            throw new IllegalStateException("audit line is not JSON: " + line, e);
+        }
     }
 
     // ---- HTTP helpers ----
