@@ -13,13 +13,17 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
 
 /** A question to a human: may this payment go ahead? */
 @Entity
 @Table(name = "approval")
 public class Approval extends PanacheEntityBase {
 
-    public enum Status { PENDING, APPROVED, DENIED, WITHDRAWN, SUPERSEDED }
+    /** EXPIRED: nobody answered before the last route's timeout, and the policy fails closed. */
+    public enum Status { PENDING, APPROVED, DENIED, WITHDRAWN, SUPERSEDED, EXPIRED }
 
     @Id
     public String id;
@@ -39,8 +43,31 @@ public class Approval extends PanacheEntityBase {
     public Instant createdAt;
     @Column(name = "decided_at")
     public Instant decidedAt;
+    public String agent;
+    @Column(name = "required_approvals")
+    public int requiredApprovals = 1;
+    /** Which route of the tier's routing is being asked now; escalation moves it forward. */
+    @Column(name = "route_index")
+    public int routeIndex;
+    @Column(name = "escalate_at")
+    public Instant escalateAt;
+    /** The channel the deciding answer came from: api, slack, telegram, dashboard, timeout. */
+    @Column(name = "decided_via")
+    public String decidedVia;
+    /** Revisions that came with the approval (counter-offer, task budget, seller allowance), as shown to the agent. */
+    @JdbcTypeCode(SqlTypes.JSON)
+    public Map<String, Object> revision;
     @Version
     public long version;
+
+    public static List<Approval> dueForEscalation(Instant now, int limit) {
+        return find("status = ?1 and escalateAt <= ?2", Sort.ascending("escalateAt"), Status.PENDING, now)
+                .page(0, limit).list();
+    }
+
+    public boolean isPending() {
+        return status == Status.PENDING;
+    }
 
     public static List<Approval> pendingFor(Collection<String> projects) {
         return list("project in ?1 and status = ?2", Sort.ascending("createdAt"), projects, Status.PENDING);

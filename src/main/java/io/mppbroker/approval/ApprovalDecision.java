@@ -1,9 +1,33 @@
 package io.mppbroker.approval;
 
 import java.math.BigDecimal;
+import java.time.Duration;
 
-/** What an approver answered. {@code maxAmount} caps what the broker may pay on a fresh challenge. */
-public record ApprovalDecision(Verdict verdict, String note, BigDecimal maxAmount) {
+/**
+ * What an approver answered, from any channel. An approval can come with revisions that flow back to the
+ * agent: a lower maximum for this payment (counter-offer), a new budget for the task, or an allowance that
+ * makes later payments to this seller automatic. Absent revisions are null.
+ */
+public record ApprovalDecision(Verdict verdict, String note, BigDecimal maxAmount, TaskBudget taskBudget,
+                               AllowSeller allowSeller) {
 
     public enum Verdict { APPROVE, DENY }
+
+    /** "Raise task t-42 to 800.00 for 72 h." */
+    public record TaskBudget(BigDecimal amount, Duration ttl) {}
+
+    /** "Approve, and allow this seller up to 50.00 per payment for 7 days." */
+    public record AllowSeller(BigDecimal maxAmount, Duration ttl) {}
+
+    public static ApprovalDecision approve(String note) {
+        return new ApprovalDecision(Verdict.APPROVE, note, null, null, null);
+    }
+
+    public static ApprovalDecision deny(String note) {
+        return new ApprovalDecision(Verdict.DENY, note, null, null, null);
+    }
+
+    public boolean approves() {
+        return verdict == Verdict.APPROVE;
+    }
 }

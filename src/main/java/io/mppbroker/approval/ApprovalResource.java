@@ -1,6 +1,7 @@
 package io.mppbroker.approval;
 
 import io.mppbroker.api.ApiProblem;
+import io.mppbroker.api.Durations;
 import io.mppbroker.auth.Callers;
 import io.mppbroker.payment.Payment;
 import io.mppbroker.payment.PaymentService;
@@ -18,6 +19,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -31,29 +33,38 @@ public class ApprovalResource {
 
     private final PaymentService payments;
     private final Callers callers;
+    private final ApprovalCards cards;
 
-    public ApprovalResource(PaymentService payments, Callers callers) {
+    public ApprovalResource(PaymentService payments, Callers callers, ApprovalCards cards) {
         this.payments = payments;
         this.callers = callers;
+        this.cards = cards;
     }
 
-    /** {@code max_amount} is a decimal string ("250.00"); a JSON number is accepted but strings keep it exact. */
-    public record DecisionBody(String decision, String note, String maxAmount) {}
+    /**
+     * {@code {"decision":"approve"|"deny","note","max_amount"?,"task_budget"?:{"amount","ttl"},
+     * "allow_seller"?:{"max_amount","ttl"}}}. Amounts are decimal strings ("250.00"); ttl is 45s, 30m, 72h, 7d.
+     */
+    public record DecisionBody(String decision, String note, String maxAmount, TaskBudgetBody taskBudget,
+                               AllowSellerBody allowSeller) {}
 
-    public record Decided(PaymentView.ApprovalView approval, PaymentView payment) {}
+    public record TaskBudgetBody(String amount, String ttl) {}
 
-    public record Pending(PaymentView.ApprovalView approval, PaymentView payment) {}
+    public record AllowSellerBody(String maxAmount, String ttl) {}
+
+    public record Decided(String outcome, PaymentView.ApprovalView approval, PaymentView payment) {}
+
+    public record Pending(PaymentView.ApprovalView approval, ApprovalCard card, PaymentView payment) {}
 
     @GET
     @Operation(summary = "Approvals waiting for this approver, with the payment's context")
     public List<Pending> pending(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
         ApproverIdentity approver = callers.approver(authorization);
-        return QuarkusTransaction.requiringNew().call(() -> Approval.pendingFor(approver.projects()).stream()
-                .map(a -> {
-                    Payment p = Payment.findById(a.paymentId);
-                    return new Pending(PaymentView.ApprovalView.of(a, p.currency), PaymentView.of(p, a));
-                })
-                .toList());
+        List<Approval> pending = QuarkusTransaction.requiringNew().call(() -> Approval.pendingFor(approver.projects()));
+        return pending.stream().map(a -> QuarkusTransaction.requiringNew().call(() -> {
+            Payment p = Payment.findById(a.paymentId);
+            return new Pending(PaymentView.ApprovalView.of(a, p.currency), cards.build(a.id), PaymentView.of(p, a));
+        })).toList();
     }
 
     @POST
@@ -65,12 +76,15 @@ public class ApprovalResource {
                           DecisionBody body) {
         ApproverIdentity approver = callers.approver(authorization);
         ApprovalDecision decision = parse(body);
-        Approval approval = payments.decide(approver, id, decision);
-        Payment payment = payments.find(approval.paymentId);
-        return new Decided(PaymentView.ApprovalView.of(approval, payment.currency), payments.view(payment));
+        PaymentService.Answer answer = payments.decide(approver, id, decision, "api");
+        Payment payment = payments.find(answer.paymentId());
+        Approval approval = QuarkusTransaction.requiringNew().call(() -> Approval.<Approval>findById(id));
+        return new Decided(answer.outcome().name().toLowerCase(Locale.ROOT),
+                PaymentView.ApprovalView.of(approval, payment.currency), payments.view(payment));
     }
 
-    private static ApprovalDecision parse(DecisionBody body) {
+    /** Parses an answer; the same rules serve every channel (Slack and Telegram build a DecisionBody too). */
+    public static ApprovalDecision parse(DecisionBody body) {
         if (body == null || body.decision() == null) {
             throw ApiProblem.badRequest("decision is required: \"approve\" or \"deny\"");
         }
@@ -82,20 +96,38 @@ public class ApprovalResource {
         if (body.note() != null && body.note().length() > 2000) {
             throw ApiProblem.badRequest("note is at most 2000 characters");
         }
-        BigDecimal max = null;
-        if (body.maxAmount() != null) {
-            try {
-                max = new BigDecimal(body.maxAmount().strip());
-            } catch (NumberFormatException e) {
-                throw ApiProblem.badRequest("max_amount must be a decimal amount such as \"250.00\"");
-            }
-            if (max.signum() <= 0 || max.scale() > 4 || max.precision() > 16) {
-                throw ApiProblem.badRequest("max_amount must be a positive amount with at most 4 decimals");
-            }
-            if (verdict == ApprovalDecision.Verdict.DENY) {
-                throw ApiProblem.badRequest("max_amount only goes with \"approve\"");
-            }
+        boolean revises = body.maxAmount() != null || body.taskBudget() != null || body.allowSeller() != null;
+        if (revises && verdict == ApprovalDecision.Verdict.DENY) {
+            throw ApiProblem.badRequest("max_amount, task_budget and allow_seller only go with \"approve\"");
         }
-        return new ApprovalDecision(verdict, body.note(), max);
+        BigDecimal max = body.maxAmount() == null ? null : amount("max_amount", body.maxAmount());
+        ApprovalDecision.TaskBudget taskBudget = body.taskBudget() == null ? null : new ApprovalDecision.TaskBudget(
+                amount("task_budget.amount", body.taskBudget().amount()), ttl("task_budget.ttl", body.taskBudget().ttl(), "72h"));
+        ApprovalDecision.AllowSeller allowSeller = body.allowSeller() == null ? null : new ApprovalDecision.AllowSeller(
+                amount("allow_seller.max_amount", body.allowSeller().maxAmount()), ttl("allow_seller.ttl", body.allowSeller().ttl(), "24h"));
+        return new ApprovalDecision(verdict, body.note(), max, taskBudget, allowSeller);
+    }
+
+    private static BigDecimal amount(String field, String text) {
+        BigDecimal value;
+        try {
+            value = new BigDecimal(text == null ? "" : text.strip());
+        } catch (NumberFormatException e) {
+            throw ApiProblem.badRequest(field + " must be a decimal amount such as \"250.00\"");
+        }
+        if (value.signum() <= 0 || value.scale() > 4 || value.precision() > 16) {
+            throw ApiProblem.badRequest(field + " must be a positive amount with at most 4 decimals");
+        }
+        return value;
+    }
+
+    /** Revisions expire on their own; 90 days at most, so nobody raises a budget forever by accident. */
+    private static Duration ttl(String field, String text, String fallback) {
+        Duration ttl = Durations.parse(text == null ? fallback : text)
+                .orElseThrow(() -> ApiProblem.badRequest(field + " must be a duration such as 30m, 72h or 7d"));
+        if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(Duration.ofDays(90)) > 0) {
+            throw ApiProblem.badRequest(field + " must be between 1s and 90d");
+        }
+        return ttl;
     }
 }

@@ -16,13 +16,14 @@ public class PaymentMetrics {
     private final MeterRegistry registry;
     private final Timer decisionLatency;
 
-    public PaymentMetrics(MeterRegistry registry) {
+    public PaymentMetrics(MeterRegistry registry, PaymentUpdates updates) {
         this.registry = registry;
         this.decisionLatency = Timer.builder("broker.decision.latency")
                 .description("Time from a seller's 402 to the broker's decision")
                 .publishPercentileHistogram()
                 .register(registry);
         registry.gauge("broker.approvals.pending", this, m -> m.pendingApprovals());
+        registry.gauge("broker.holds.active", updates, PaymentUpdates::held);
     }
 
     public void outcome(String tier, PaymentStatus status) {

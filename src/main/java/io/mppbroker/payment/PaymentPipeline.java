@@ -16,11 +16,14 @@ import io.mppbroker.mpp.ParsedChallenges;
 import io.mppbroker.mpp.Receipt;
 import io.mppbroker.mpp.SellerProblem;
 import io.mppbroker.policy.PaymentFacts;
+import io.mppbroker.policy.Overlays;
 import io.mppbroker.policy.PaymentPolicy;
+import io.mppbroker.policy.PolicyVersion;
 import io.mppbroker.policy.PolicyRegistry;
 import io.mppbroker.policy.ProjectPolicy;
 import io.mppbroker.policy.Tier;
 import io.mppbroker.policy.Verdict;
+import io.mppbroker.revision.Revisions;
 import io.mppbroker.seller.SellerClient;
 import io.mppbroker.seller.SellerRequest;
 import io.mppbroker.seller.SellerResponse;
@@ -61,10 +64,12 @@ public class PaymentPipeline {
     private final AuditTrail audit;
     private final PaymentUpdates updates;
     private final PaymentMetrics metrics;
+    private final Revisions revisions;
     private final Clock clock = Clock.systemUTC();
 
     public PaymentPipeline(SellerClient seller, PolicyRegistry policies, BudgetLedger ledger, ApprovalService approvals,
-                           SptMinter stripe, AuditTrail audit, PaymentUpdates updates, PaymentMetrics metrics) {
+                           SptMinter stripe, AuditTrail audit, PaymentUpdates updates, PaymentMetrics metrics,
+                           Revisions revisions) {
         this.seller = seller;
         this.policies = policies;
         this.ledger = ledger;
@@ -73,6 +78,7 @@ public class PaymentPipeline {
         this.audit = audit;
         this.updates = updates;
         this.metrics = metrics;
+        this.revisions = revisions;
     }
 
     /** A new request from an agent: runs until it is paid, refused, failed or parked for a human. */
@@ -209,14 +215,16 @@ public class PaymentPipeline {
             rememberOffer(p, offer);
             Optional<ProjectPolicy> policy = policies.project(p.project);
             Verdict v;
+            String version = "none";
             if (policy.isEmpty()) {
                 v = new Verdict(Tier.DENY, "project", "project " + p.project + " has no valid policy loaded");
             } else {
                 ledger.lockProject(p.project);
-                v = PaymentPolicy.evaluate(policy.get(), facts(p, offer, policy.get(), now));
+                v = PaymentPolicy.evaluate(policy.get(), facts(p, offer, policy.get(), now), overlays(p, now));
+                version = policyVersion(policy.get(), p.project, now);
             }
-            Decision d = newDecision(p, v.tier().name(), "policy", v.rule(), v.reason(),
-                    policy.map(ProjectPolicy::versionHash).orElse("none"), null, offer.amount(), offer.currency());
+            Decision d = newDecision(p, v.tier().name(), "policy", v.rule(), v.reason(), version, null, offer.amount(),
+                    offer.currency());
             applyDecision(p, d);
             switch (v.tier()) {
                 case AUTO -> {
@@ -275,15 +283,16 @@ public class PaymentPipeline {
                 return false;
             }
             ledger.lockProject(p.project);
-            Verdict hard = PaymentPolicy.evaluate(policy.get(), facts(p, offer, policy.get(), now));
+            String version = policyVersion(policy.get(), p.project, now);
+            Verdict hard = PaymentPolicy.evaluate(policy.get(), facts(p, offer, policy.get(), now), overlays(p, now));
             if (hard.tier() == Tier.DENY) {
-                denyAfterApproval(p, offer, hard.rule(), hard.reason(), policy.get().versionHash(), now);
+                denyAfterApproval(p, offer, hard.rule(), hard.reason(), version, now);
                 return false;
             }
             rememberOffer(p, offer);
             Decision d = newDecision(p, approval.tier, "human", "approval", "approved by " + approval.decidedBy
                             + (approval.note == null ? "" : ": " + approval.note),
-                    policy.get().versionHash(), approval.decidedBy, offer.amount(), offer.currency());
+                    version, approval.decidedBy, offer.amount(), offer.currency());
             applyDecision(p, d);
             p.status = PaymentStatus.APPROVED;
             ledger.reserve(p.id, p.project, p.task, p.sellerHost, offer.amount(), offer.currency(), now);
@@ -325,7 +334,7 @@ public class PaymentPipeline {
         if (p.approvalId != null) {
             approvals.close(p.approvalId, Approval.Status.SUPERSEDED, now);
         }
-        Approval approval = approvals.open(p.id, p.project, tier, reason, now);
+        Approval approval = approvals.open(p.id, p.project, p.agent, tier, reason, now);
         p.status = PaymentStatus.PENDING_APPROVAL;
         p.tier = tier;
         p.reason = reason;
@@ -551,8 +560,18 @@ public class PaymentPipeline {
         p.responseBody = response.body();
     }
 
+    /** Inside a transaction. */
     private String policyVersion(String project) {
-        return policies.project(project).map(ProjectPolicy::versionHash).orElse("none");
+        return policies.project(project).map(p -> policyVersion(p, project, clock.instant())).orElse("none");
+    }
+
+    /** The policy file's hash combined with the revisions in force: what a decision was made under. */
+    private String policyVersion(ProjectPolicy policy, String project, Instant now) {
+        return PolicyVersion.of(policy.versionHash(), revisions.activeHashes(project, now));
+    }
+
+    private Overlays overlays(Payment p, Instant now) {
+        return revisions.forPayment(p.project, p.task, p.sellerHost, now);
     }
 
     AuditEntry entry(Payment p, String event, String decision, String reason, BigDecimal amount, String currency,

@@ -4,7 +4,10 @@ import io.mppbroker.api.ProblemJson;
 import io.mppbroker.auth.Callers;
 import io.mppbroker.policy.AgentIdentity;
 import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.MultiEmitter;
+import org.jboss.resteasy.reactive.RestStreamElementType;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -44,17 +47,87 @@ public class PaymentResource {
     }
 
     @POST
-    @Blocking
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Fetch a resource, paying its MPP challenge if the project's policy allows",
             description = "200 paid or not_required; 202 pending_approval (Location to poll); 403 denied (problem+json); "
-                    + "502 failed; 504 charged_not_delivered.")
-    public Response create(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-                           @HeaderParam("Idempotency-Key") String idempotencyKey,
-                           PaymentCommand command) {
-        AgentIdentity agent = callers.agent(authorization);
-        Payment payment = payments.submit(agent, command, idempotencyKey, config.maxWait());
-        return outcome(payments.view(payment));
+                    + "502 failed; 504 charged_not_delivered. With `Prefer: wait=N` (RFC 7240) a payment that needs a "
+                    + "human is held open up to N seconds (at most broker.payments.max-wait) for the decision.")
+    public Uni<Response> create(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+                                @HeaderParam("Idempotency-Key") String idempotencyKey,
+                                @HeaderParam("Prefer") String prefer,
+                                PaymentCommand command) {
+        Duration wait = waitFor(preferredWait(prefer).orElse((int) config.defaultWait().toSeconds()));
+        Instant deadline = Instant.now().plus(wait);
+        // Fetching, deciding and paying block (seller, Stripe, PostgreSQL): worker thread. Holding does not.
+        return Uni.createFrom().item(() -> {
+                    AgentIdentity agent = callers.agent(authorization);
+                    Payment payment = payments.submit(agent, command, idempotencyKey, config.maxWait());
+                    return new Submitted(new Callers.Caller(java.util.Optional.of(agent), java.util.Optional.empty()),
+                            payments.view(payment));
+                })
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .flatMap(s -> isFinal(s.view()) || wait.isZero() ? Uni.createFrom().item(s.view())
+                        : hold(s.view().id(), s.caller(), deadline, startApproval(s.view())))
+                .map(view -> {
+                    Response r = outcome(view);
+                    return wait.isZero() ? r : Response.fromResponse(r).header("Preference-Applied", "wait=" + wait.toSeconds()).build();
+                });
+    }
+
+    private record Submitted(Callers.Caller caller, PaymentView view) {}
+
+    /** {@code Prefer: wait=N} (RFC 7240 §4.3); other preferences are ignored. */
+    static java.util.Optional<Integer> preferredWait(String prefer) {
+        if (prefer == null) {
+            return java.util.Optional.empty();
+        }
+        for (String part : prefer.split(",")) {
+            String p = part.strip().toLowerCase(java.util.Locale.ROOT);
+            if (p.startsWith("wait=")) {
+                try {
+                    return java.util.Optional.of(Math.max(0, Integer.parseInt(p.substring(5).strip())));
+                } catch (NumberFormatException e) {
+                    return java.util.Optional.empty();
+                }
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    private static String startApproval(PaymentView view) {
+        return PaymentStatus.PENDING_APPROVAL.wire().equals(view.status()) && view.approval() != null ? view.approval().id() : "";
+    }
+
+    @GET
+    @Path("/{id}/events")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @RestStreamElementType(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Server-sent events: the payment's state now and at every change, until it is final")
+    public Multi<PaymentView> events(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("id") String id) {
+        return Multi.createFrom().emitter(emitter -> Uni.createFrom().item(() -> callers.any(authorization))
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .subscribe().with(caller -> stream(id, caller, emitter, null), emitter::fail));
+    }
+
+    /** Emits each new state; waits for changes without a thread, re-reading at least every 25 s. */
+    private void stream(String id, Callers.Caller caller, MultiEmitter<? super PaymentView> emitter, String lastSeen) {
+        if (emitter.isCancelled()) {
+            return;
+        }
+        Uni<Void> change = updates.nextChange(id, Duration.ofSeconds(25));
+        Uni.createFrom().item(() -> payments.view(id, caller))
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .subscribe().with(view -> {
+                    String seen = view.status() + "|" + view.updatedAt();
+                    if (!seen.equals(lastSeen)) {
+                        emitter.emit(view);
+                    }
+                    if (isFinal(view)) {
+                        emitter.complete();
+                    } else {
+                        change.subscribe().with(ignored -> stream(id, caller, emitter, seen), emitter::fail);
+                    }
+                }, emitter::fail);
     }
 
     @GET

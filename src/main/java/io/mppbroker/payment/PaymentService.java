@@ -7,6 +7,9 @@ import io.mppbroker.approval.ApprovalDecision;
 import io.mppbroker.approval.ApprovalService;
 import io.mppbroker.audit.AuditTrail;
 import io.mppbroker.auth.Callers;
+import io.mppbroker.ledger.Money;
+import io.mppbroker.revision.PolicyOverlay;
+import io.mppbroker.revision.Revisions;
 import io.mppbroker.policy.AgentIdentity;
 import io.mppbroker.policy.ApproverIdentity;
 import io.mppbroker.seller.SellerUrlGuard;
@@ -44,16 +47,18 @@ public class PaymentService {
     private final AuditTrail audit;
     private final PaymentUpdates updates;
     private final ManagedExecutor executor;
+    private final Revisions revisions;
     private final Clock clock = Clock.systemUTC();
 
     public PaymentService(PaymentPipeline pipeline, ApprovalService approvals, SellerUrlGuard urlGuard, AuditTrail audit,
-                          PaymentUpdates updates, ManagedExecutor executor) {
+                          PaymentUpdates updates, ManagedExecutor executor, Revisions revisions) {
         this.pipeline = pipeline;
         this.approvals = approvals;
         this.urlGuard = urlGuard;
         this.audit = audit;
         this.updates = updates;
         this.executor = executor;
+        this.revisions = revisions;
     }
 
     /**
@@ -146,66 +151,103 @@ public class PaymentService {
                 PaymentView.of(Payment.findById(p.id), p.approvalId == null ? null : Approval.findById(p.approvalId)));
     }
 
+    /** Who answered, and through which channel: "api", "slack", "telegram", "dashboard". */
+    public record Answer(ApprovalService.Outcome outcome, String paymentId) {}
+
     /**
-     * An approver's answer. Exactly one answer wins; on approval the broker pays in the background
-     * (fresh challenge, checked against what was approved) and long-polling agents are woken.
+     * An approver's answer, from any channel. Exactly one decision wins; an approval that still needs other
+     * approvers records the vote. On approval the revisions are applied (task budget and seller allowance
+     * become policy overlays with an expiry), the broker pays in the background against a fresh challenge,
+     * and waiting agents are woken with the decision, the approver, the note and the new limits.
      */
-    public Approval decide(ApproverIdentity approver, String approvalId, ApprovalDecision decision) {
-        Approval approval = QuarkusTransaction.requiringNew().call(() -> {
+    public Answer decide(ApproverIdentity approver, String approvalId, ApprovalDecision decision, String via) {
+        Answer answer = QuarkusTransaction.requiringNew().call(() -> {
             Approval a = Approval.findById(approvalId);
             if (a == null || !approver.mayApprove(a.project)) {
-                // Existence is not revealed to approvers of other projects.
                 throw a == null ? ApiProblem.notFound("no approval " + approvalId)
                         : ApiProblem.forbidden("not-an-approver", approver.approverId() + " is not an approver of project " + a.project);
             }
             Payment p = Payment.findById(a.paymentId);
-            if (decision.maxAmount() != null && decision.maxAmount().signum() <= 0) {
-                throw ApiProblem.badRequest("max_amount must be positive");
-            }
             Instant now = clock.instant();
-            Approval claimed = approvals.claim(approvalId, approver.approverId(), decision, now);
-            p.approvedBy = approver.approverId();
-            p.approvalNote = decision.note();
-            p.updatedAt = now;
-            if (decision.verdict() == ApprovalDecision.Verdict.APPROVE) {
-                p.approvedMaxAmount = decision.maxAmount() != null ? decision.maxAmount() : p.amount;
-                p.status = PaymentStatus.APPROVED;
-                audit.record(pipeline.entry(p, "approval", "ALLOW", "approved by " + approver.approverId()
-                                + (decision.note() == null ? "" : ": " + decision.note()),
-                        p.amount, p.currency, p.decisionId, approver.approverId(), null, 200));
-            } else {
-                Decision d = new Decision();
-                d.id = Ids.next("dec");
-                d.paymentId = p.id;
-                d.tier = claimed.tier;
-                d.basis = "human";
-                d.rule = "approval";
-                d.reason = "denied by " + approver.approverId() + (decision.note() == null ? "" : ": " + decision.note());
-                d.policyVersion = "n/a";
-                d.decidedBy = approver.approverId();
-                d.amount = p.amount;
-                d.currency = p.currency;
-                d.createdAt = now;
-                d.persist();
-                p.decisionId = d.id;
-                p.reason = d.reason;
-                p.status = PaymentStatus.DENIED;
-                audit.record(pipeline.entry(p, "approval", "DENY", d.reason, p.amount, p.currency, d.id,
-                        approver.approverId(), null, 403));
-            }
-            return claimed;
-        });
-        updates.changed(approval.paymentId);
-        if (approval.status == Approval.Status.APPROVED) {
-            executor.runAsync(() -> {
-                try {
-                    pipeline.resumeApproved(approval.paymentId);
-                } catch (RuntimeException e) {
-                    LOG.errorf(e, "payment %s: paying after approval failed", approval.paymentId);
+            ApprovalService.Outcome outcome = approvals.answer(approver.approverId(), approvalId, decision, via, now);
+            String who = approver.approverId();
+            switch (outcome) {
+                case VOTE_RECORDED -> audit.record(pipeline.entry(p, "approval_vote", "ASK", who + " approved via " + via
+                                + "; " + a.requiredApprovals + " distinct approvals are required",
+                        p.amount, p.currency, p.decisionId, who, null, 202));
+                case DENIED -> {
+                    Decision d = new Decision();
+                    d.id = Ids.next("dec");
+                    d.paymentId = p.id;
+                    d.tier = a.tier;
+                    d.basis = "human";
+                    d.rule = "approval";
+                    d.reason = "denied by " + who + (decision.note() == null ? "" : ": " + decision.note());
+                    d.policyVersion = "n/a";
+                    d.decidedBy = who;
+                    d.amount = p.amount;
+                    d.currency = p.currency;
+                    d.createdAt = now;
+                    d.persist();
+                    p.decisionId = d.id;
+                    p.reason = d.reason;
+                    p.approvedBy = who;
+                    p.approvalNote = decision.note();
+                    p.status = PaymentStatus.DENIED;
+                    audit.record(pipeline.entry(p, "approval", "DENY", d.reason + " (via " + via + ")", p.amount, p.currency,
+                            d.id, who, null, 403));
                 }
-            });
+                case APPROVED -> {
+                    Map<String, Object> revision = applyRevisions(a, p, decision, who, now);
+                    approvals.recordRevision(a.id, revision);
+                    p.approvedBy = who;
+                    p.approvalNote = decision.note();
+                    p.approvedMaxAmount = decision.maxAmount() != null ? decision.maxAmount() : p.amount;
+                    p.status = PaymentStatus.APPROVED;
+                    audit.record(pipeline.entry(p, "approval", "ALLOW", "approved by " + who + " via " + via
+                                    + (decision.note() == null ? "" : ": " + decision.note())
+                                    + (revision.isEmpty() ? "" : "; revisions " + revision),
+                            p.amount, p.currency, p.decisionId, who, null, 200));
+                }
+            }
+            p.updatedAt = now;
+            return new Answer(outcome, p.id);
+        });
+        updates.changed(answer.paymentId());
+        if (answer.outcome() == ApprovalService.Outcome.APPROVED) {
+            resumeInBackground(answer.paymentId());
         }
-        return approval;
+        return answer;
+    }
+
+    private Map<String, Object> applyRevisions(Approval a, Payment p, ApprovalDecision decision, String who, Instant now) {
+        Map<String, Object> revision = new LinkedHashMap<>();
+        if (decision.maxAmount() != null) {
+            revision.put("max_amount", Money.format(decision.maxAmount(), p.currency));
+        }
+        if (decision.taskBudget() != null) {
+            PolicyOverlay o = revisions.raiseTaskBudget(p.project, p.task, decision.taskBudget().amount(),
+                    decision.taskBudget().ttl(), who, a.id, now);
+            revision.put("task_budget", Map.of("task", p.task, "amount", Money.format(o.amount, p.currency),
+                    "expires_at", o.expiresAt.toString(), "overlay_id", o.id));
+        }
+        if (decision.allowSeller() != null) {
+            PolicyOverlay o = revisions.allowSeller(p.project, p.sellerHost, decision.allowSeller().maxAmount(),
+                    decision.allowSeller().ttl(), who, a.id, now);
+            revision.put("seller_allowance", Map.of("seller", o.sellerHost, "max_amount", Money.format(o.amount, p.currency),
+                    "expires_at", o.expiresAt.toString(), "overlay_id", o.id));
+        }
+        return revision;
+    }
+
+    void resumeInBackground(String paymentId) {
+        executor.runAsync(() -> {
+            try {
+                pipeline.resumeApproved(paymentId);
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "payment %s: paying after approval failed", paymentId);
+            }
+        });
     }
 
     /** The agent no longer wants it: only a payment still waiting for a human can be withdrawn. */

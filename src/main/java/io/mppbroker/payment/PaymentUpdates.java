@@ -4,29 +4,68 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
 /**
- * Wakes long-polling readers when a payment changes. A waiter costs a future, not a thread. Single-node
- * for now; the state itself always comes from the database, so a missed wake-up only costs the wait.
+ * Wakes held requests when a payment changes. A held request costs a future, not a thread. Wake-ups go
+ * through the {@code payment-changes} messaging channel: in-memory on one node; mapping the channel to a
+ * broker (RabbitMQ) lets an approval on one node release a hold owned by another. The state itself always
+ * comes from the database, so a lost wake-up only costs the rest of the wait.
  */
 @ApplicationScoped
 public class PaymentUpdates {
 
-    private final Map<String, CompletableFuture<Void>> waiters = new ConcurrentHashMap<>();
+    public static final String CHANNEL = "payment-changes";
 
-    /** Completes when {@link #changed} is called for the payment, or after {@code wait}. */
-    public Uni<Void> nextChange(String paymentId, Duration wait) {
-        CompletableFuture<Void> future = waiters.computeIfAbsent(paymentId, id -> new CompletableFuture<>());
-        return Uni.createFrom().completionStage(future)
-                .ifNoItem().after(wait).recoverWithItem((Void) null);
+    /** Per payment, one future per waiting request; a request that times out removes its own. */
+    private final Map<String, Set<CompletableFuture<Void>>> waiters = new ConcurrentHashMap<>();
+    private final Emitter<String> changes;
+
+    public PaymentUpdates(@Channel(CHANNEL) @OnOverflow(OnOverflow.Strategy.UNBOUNDED_BUFFER) Emitter<String> changes) {
+        this.changes = changes;
     }
 
+    /** Completes at the next change of the payment, or after {@code wait}. */
+    public Uni<Void> nextChange(String paymentId, Duration wait) {
+        CompletableFuture<Void> future = new CompletableFuture<>();
+        waiters.compute(paymentId, (id, set) -> {
+            Set<CompletableFuture<Void>> s = set == null ? ConcurrentHashMap.newKeySet() : set;
+            s.add(future);
+            return s;
+        });
+        return Uni.createFrom().completionStage(future)
+                .ifNoItem().after(wait).recoverWithItem((Void) null)
+                .onTermination().invoke(() -> forget(paymentId, future));
+    }
+
+    /** Announces a committed change of the payment. */
     public void changed(String paymentId) {
-        CompletableFuture<Void> future = waiters.remove(paymentId);
-        if (future != null) {
-            future.complete(null);
+        changes.send(paymentId);
+    }
+
+    @Incoming(CHANNEL)
+    void wake(String paymentId) {
+        Set<CompletableFuture<Void>> set = waiters.remove(paymentId);
+        if (set != null) {
+            set.forEach(f -> f.complete(null));
         }
+    }
+
+    private void forget(String paymentId, CompletableFuture<Void> future) {
+        waiters.computeIfPresent(paymentId, (id, set) -> {
+            set.remove(future);
+            return set.isEmpty() ? null : set;
+        });
+    }
+
+    /** Requests currently held open on this node. */
+    public int held() {
+        return waiters.values().stream().mapToInt(Set::size).sum();
     }
 }

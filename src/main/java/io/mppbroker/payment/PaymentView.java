@@ -2,6 +2,7 @@ package io.mppbroker.payment;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.mppbroker.approval.Approval;
+import io.mppbroker.ledger.Money;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -34,16 +35,23 @@ public record PaymentView(
 
     public record Seller(String url, String host, String realm, String networkProfile) {}
 
+    /**
+     * Why the payment went the way it did. For a human decision: who, their note, and the revisions that
+     * came with it ({@code max_amount}, {@code task_budget}, {@code seller_allowance}), as structured fields.
+     */
     public record DecisionView(String id, String tier, String basis, String rule, String reason, String approvedBy,
-                               String note, String maxAmount) {}
+                               String note, String maxAmount, Map<String, Object> revisions) {}
 
-    public record ApprovalView(String id, String tier, String reason, String status, String decidedBy, String note,
-                               String maxAmount, String createdAt, String decidedAt) {
+    public record ApprovalView(String id, String tier, String reason, String status, int requiredApprovals,
+                               String decidedBy, String decidedVia, String note, String maxAmount,
+                               Map<String, Object> revisions, String createdAt, String decidedAt, String escalatesAt) {
 
         public static ApprovalView of(Approval a, String currency) {
-            return new ApprovalView(a.id, lower(a.tier), a.reason, lower(a.status.name()), a.decidedBy, a.note,
-                    money(a.maxAmount, currency), a.createdAt == null ? null : a.createdAt.toString(),
-                    a.decidedAt == null ? null : a.decidedAt.toString());
+            return new ApprovalView(a.id, lower(a.tier), a.reason, lower(a.status.name()), a.requiredApprovals,
+                    a.decidedBy, a.decidedVia, a.note, money(a.maxAmount, currency), a.revision,
+                    a.createdAt == null ? null : a.createdAt.toString(),
+                    a.decidedAt == null ? null : a.decidedAt.toString(),
+                    a.escalateAt == null ? null : a.escalateAt.toString());
         }
     }
 
@@ -54,7 +62,8 @@ public record PaymentView(
     public static PaymentView of(Payment p, Approval approval) {
         Decision d = p.decisionId == null ? null : Decision.findById(p.decisionId);
         DecisionView decision = d == null ? null : new DecisionView(d.id, lower(d.tier), d.basis, d.rule, d.reason,
-                p.approvedBy, p.approvalNote, money(p.approvedMaxAmount, p.currency));
+                p.approvedBy, p.approvalNote, money(p.approvedMaxAmount, p.currency),
+                approval == null || approval.revision == null || approval.revision.isEmpty() ? null : approval.revision);
         ResponseView response = p.responseStatus == null ? null : response(p);
         return new PaymentView(p.id, p.status.wire(), p.project, p.agent, p.task, p.purpose, money(p.amount, p.currency), p.currency,
                 new Seller(p.requestUrl, p.sellerHost, p.realm, p.networkProfile),
@@ -79,19 +88,8 @@ public record PaymentView(
         }
     }
 
-    /** Formats with the currency's minor digits ("5.00 usd", "500 jpy"); never rounds a stored amount. */
     static String money(BigDecimal amount, String currency) {
-        if (amount == null) {
-            return null;
-        }
-        int digits = 2;
-        try {
-            digits = Math.max(0, java.util.Currency.getInstance(currency.toUpperCase(Locale.ROOT)).getDefaultFractionDigits());
-        } catch (RuntimeException unknownOrMissing) {
-            // keep two digits
-        }
-        BigDecimal stripped = amount.stripTrailingZeros();
-        return (stripped.scale() <= digits ? amount.setScale(digits) : stripped).toPlainString();
+        return Money.format(amount, currency);
     }
 
     static String lower(String s) {
