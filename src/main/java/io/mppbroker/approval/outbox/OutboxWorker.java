@@ -1,7 +1,11 @@
 package io.mppbroker.approval.outbox;
 
+import io.mppbroker.approval.Approval;
 import io.mppbroker.approval.ApprovalCard;
 import io.mppbroker.approval.ApprovalCards;
+import io.mppbroker.audit.AuditEntry;
+import io.mppbroker.audit.AuditTrail;
+import io.mppbroker.payment.Payment;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -36,6 +40,7 @@ public class OutboxWorker {
     private static final int BATCH = 20;
 
     private final Map<String, ApprovalChannel> channels;
+    private final AuditTrail audit;
     private final ApprovalCards cards;
     private final EntityManager em;
     private final ManagedExecutor executor;
@@ -45,7 +50,9 @@ public class OutboxWorker {
     private final AtomicBoolean again = new AtomicBoolean();
 
     public OutboxWorker(Instance<ApprovalChannel> channels, ApprovalCards cards, EntityManager em, ManagedExecutor executor,
-                        Event<Wake> wake, @ConfigProperty(name = "broker.outbox.max-attempts", defaultValue = "50") int maxAttempts) {
+                        Event<Wake> wake, AuditTrail audit,
+                        @ConfigProperty(name = "broker.outbox.max-attempts", defaultValue = "50") int maxAttempts) {
+        this.audit = audit;
         this.channels = channels.stream().collect(Collectors.toMap(ApprovalChannel::name, Function.identity()));
         this.cards = cards;
         this.em = em;
@@ -149,7 +156,21 @@ public class OutboxWorker {
             m.lastError = error;
             m.attempts++;
             m.sentAt = status == OutboxMessage.Status.SENT ? Instant.now() : null;
+            if (status == OutboxMessage.Status.SENT) {
+                auditNotification(m);
+            }
         });
+    }
+
+    /** Every card posted or updated is an audit line: who was asked, where, and when. */
+    private void auditNotification(OutboxMessage m) {
+        Approval approval = Approval.findById(m.approvalId);
+        Payment p = Payment.findById(approval.paymentId);
+        String what = m.kind == OutboxMessage.Kind.ANNOUNCE ? "asked on " : "card updated on ";
+        audit.record(new AuditEntry(Instant.now(), m.kind == OutboxMessage.Kind.ANNOUNCE ? "notified" : "notification_updated",
+                p.agent, p.project, p.task, AuditTrail.ACTION_PAY, p.requestUrl, null,
+                what + m.channel + " " + m.target + " for approval " + approval.id, p.amount, p.currency, p.id,
+                p.decisionId, approval.decidedBy, p.receiptReference, null));
     }
 
     private void retryLater(long id, Duration delay, String error, boolean countAttempt) {
