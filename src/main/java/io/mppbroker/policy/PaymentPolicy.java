@@ -10,14 +10,29 @@ import java.util.Optional;
  * method, intent, currency, amount sanity, sellers.deny, sellers.default, tiers.ceiling (DENY);
  * budgets.per_task, per_day, per_month (OVER_BUDGET); tiers.explicit_above (EXPLICIT); recurring
  * (RECURRING); tiers.auto_below (ASK when not below, else AUTO).
+ *
+ * <p>{@link Overlays} are approvers' revisions on top of the file: a revised task budget replaces
+ * budgets.per_task (rule {@value #REVISED_TASK_BUDGET}); a seller allowance covering the payment turns
+ * an ASK, EXPLICIT or RECURRING verdict into AUTO (rule {@code grant:<id>}). Overlays never lift DENY
+ * or OVER_BUDGET.
  */
 public final class PaymentPolicy {
     public static final String METHOD = "stripe";
     public static final String INTENT = "charge";
+    /** Rule of an OVER_BUDGET verdict against a task budget revised by an approver. */
+    public static final String REVISED_TASK_BUDGET = "revised:budgets.per_task";
+    /** Rule prefix of an AUTO verdict granted by a seller allowance: {@code grant:<allowance id>}. */
+    public static final String GRANT_PREFIX = "grant:";
 
     private PaymentPolicy() {}
 
+    /** The file alone, without overlays. */
     public static Verdict evaluate(ProjectPolicy p, PaymentFacts f) {
+        return evaluate(p, f, Overlays.NONE);
+    }
+
+    public static Verdict evaluate(ProjectPolicy p, PaymentFacts f, Overlays o) {
+        if (o == null) o = Overlays.NONE;
         if (!METHOD.equals(f.method())) {
             return deny("method", "payment method \"" + f.method() + "\" is not supported: the broker pays only with stripe");
         }
@@ -55,9 +70,27 @@ public final class PaymentPolicy {
             return deny("tiers.ceiling", "amount " + amountText + " is above the ceiling " + p.formatAmount(t.ceiling()));
         }
 
-        Optional<Verdict> overBudget = overBudget(p, f);
+        Optional<Verdict> overBudget = overBudget(p, f, o);
         if (overBudget.isPresent()) return overBudget.get();
 
+        Verdict verdict = humanTier(p, f, amountText);
+        if (verdict.tier() == Tier.AUTO) return verdict;
+        for (SellerAllowance a : o.sellerAllowances()) {
+            if (a.covers(f.sellerHost(), amount)) {
+                return new Verdict(Tier.AUTO, GRANT_PREFIX + a.id(), "amount " + amountText + " to "
+                        + SellerPattern.normalizeHost(f.sellerHost()) + " is within grant " + a.id() + " from "
+                        + a.grantedBy() + " (up to " + p.formatAmount(a.maxAmount()) + " " + currency
+                        + " for this seller); without it: " + verdict.tier().name().toLowerCase(Locale.ROOT)
+                        + " (" + verdict.rule() + ")");
+            }
+        }
+        return verdict;
+    }
+
+    /** Steps 11 to 14: what is left once nothing denies and no budget is exceeded. */
+    private static Verdict humanTier(ProjectPolicy p, PaymentFacts f, String amountText) {
+        Tiers t = p.tiers();
+        BigDecimal amount = f.amount();
         if (amount.compareTo(t.explicitAbove()) > 0) {
             return new Verdict(Tier.EXPLICIT, "tiers.explicit_above", "amount " + amountText
                     + " is above explicit_above " + p.formatAmount(t.explicitAbove()) + ": needs explicit approval");
@@ -77,17 +110,20 @@ public final class PaymentPolicy {
                 + p.formatAmount(t.autoBelow()));
     }
 
-    private static Optional<Verdict> overBudget(ProjectPolicy p, PaymentFacts f) {
+    private static Optional<Verdict> overBudget(ProjectPolicy p, PaymentFacts f, Overlays o) {
         Budgets b = p.budgets();
         BigDecimal amount = f.amount();
         String now = p.formatAmount(amount);
-        if (b.perTask().isPresent()) {
+        Optional<BigDecimal> perTask = o.taskBudget().isPresent() ? o.taskBudget() : b.perTask();
+        if (perTask.isPresent()) {
             BigDecimal total = f.spentTask().add(amount);
-            if (total.compareTo(b.perTask().get()) > 0) {
+            if (total.compareTo(perTask.get()) > 0) {
                 String who = f.task() == null || f.task().isBlank() ? "a payment without a task" : "task " + f.task();
-                return Optional.of(new Verdict(Tier.OVER_BUDGET, "budgets.per_task", who + " would spend "
-                        + p.formatAmount(total) + " of " + p.formatAmount(b.perTask().get()) + " " + p.currency()
-                        + " (" + p.formatAmount(f.spentTask()) + " spent + " + now + " now)"));
+                boolean revised = o.taskBudget().isPresent();
+                String revision = !revised ? "" : "revised by " + o.taskBudgetRevisedBy().orElse("an approver") + "; ";
+                return Optional.of(new Verdict(Tier.OVER_BUDGET, revised ? REVISED_TASK_BUDGET : "budgets.per_task",
+                        who + " would spend " + p.formatAmount(total) + " of " + p.formatAmount(perTask.get()) + " "
+                        + p.currency() + " (" + revision + p.formatAmount(f.spentTask()) + " spent + " + now + " now)"));
             }
         }
         if (b.perDay().isPresent()) {

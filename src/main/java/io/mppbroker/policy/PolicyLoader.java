@@ -17,16 +17,19 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Currency;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.BiFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -46,15 +49,28 @@ public final class PolicyLoader {
     static final Pattern CURRENCY = Pattern.compile("[a-z]{3}");
     static final Pattern DECIMAL = Pattern.compile("[0-9]+(\\.[0-9]+)?");
     static final Pattern SHORT_WINDOW = Pattern.compile("([0-9]{1,9})([dhm])");
+    static final Pattern SHORT_TIMEOUT = Pattern.compile("([0-9]{1,9})([dhms])");
+    static final Pattern SLACK_USER = Pattern.compile("[UW][A-Z0-9]{2,31}");
+    static final Pattern SLACK_CHANNEL = Pattern.compile("[CDG][A-Z0-9]{2,31}");
+    static final Pattern TELEGRAM_USER = Pattern.compile("[1-9][0-9]{0,19}");
+    static final Pattern TELEGRAM_CHAT = Pattern.compile("-?[0-9]{1,20}");
 
     private static final Set<String> ROOT_KEYS = keys("project", "currency", "agents", "payment", "budgets", "tiers",
-            "sellers", "recurring", "approvers");
-    private static final Set<String> ENTRY_KEYS = keys("id", "token_sha256");
+            "sellers", "recurring", "approvers", "routing");
+    private static final Set<String> AGENT_KEYS = keys("id", "token_sha256", "owner");
+    private static final Set<String> APPROVER_KEYS = keys("id", "token_sha256", "slack_user", "telegram_user");
     private static final Set<String> PAYMENT_KEYS = keys("stripe_payment_method");
     private static final Set<String> BUDGET_KEYS = keys("per_task", "per_day", "per_month");
     private static final Set<String> TIER_KEYS = keys("auto_below", "explicit_above", "ceiling");
     private static final Set<String> SELLER_KEYS = keys("default", "allow", "deny");
     private static final Set<String> RECURRING_KEYS = keys("min_occurrences", "window", "amount_tolerance");
+    /** Routing keys naming a tier, in the order tiers are checked; "default" serves tiers without their own. */
+    private static final Map<String, Tier> ROUTED_TIERS = orderedTiers();
+    private static final Set<String> ROUTING_KEYS = routingKeys();
+    private static final Set<String> TIER_ROUTING_KEYS = keys("required_approvals", "routes");
+    private static final Set<String> ROUTE_KEYS = keys("approvers", "slack", "telegram", "dashboard", "timeout");
+    private static final Set<String> SLACK_KEYS = keys("channel", "users");
+    private static final Set<String> TELEGRAM_KEYS = keys("chats");
 
     // Exact decimals: floats become BigDecimal with their written scale, so "100.10" can be echoed as written.
     private static final YAMLMapper YAML = YAMLMapper.builder()
@@ -89,6 +105,22 @@ public final class PolicyLoader {
         return new LinkedHashSet<>(List.of(names));
     }
 
+    private static Map<String, Tier> orderedTiers() {
+        Map<String, Tier> m = new LinkedHashMap<>();
+        m.put("ask", Tier.ASK);
+        m.put("explicit", Tier.EXPLICIT);
+        m.put("recurring", Tier.RECURRING);
+        m.put("over_budget", Tier.OVER_BUDGET);
+        return m;
+    }
+
+    private static Set<String> routingKeys() {
+        Set<String> k = keys("owner_cannot_approve", "on_final_timeout");
+        k.addAll(ROUTED_TIERS.keySet());
+        k.add("default");
+        return k;
+    }
+
     /** One validation run; collects errors instead of stopping at the first. */
     private static final class Reader {
         private final Path source;
@@ -113,18 +145,22 @@ public final class PolicyLoader {
             checkKeys((ObjectNode) root, "", ROOT_KEYS);
             String project = project(root);
             String currency = currency(root);
-            List<AgentEntry> agents = entries(root, "agents", "agent", AgentEntry::new);
+            List<AgentEntry> agents = entries(root, "agents", "agent", AGENT_KEYS,
+                    (id, hash, entry, path) -> new AgentEntry(id, hash, owner(entry, path)));
             String paymentMethod = paymentMethod(root);
             Budgets budgets = budgets(root);
             Tiers tiers = tiers(root);
             SellerRules sellers = sellers(root);
             RecurringRule recurring = recurring(root);
-            List<ApproverEntry> approvers = entries(root, "approvers", "approver", ApproverEntry::new);
+            List<ApproverEntry> approvers = entries(root, "approvers", "approver", APPROVER_KEYS,
+                    (id, hash, entry, path) -> new ApproverEntry(id, hash, slackUser(entry, path), telegramUser(entry, path)));
             checkUniqueness(agents, approvers);
+            checkOwners(agents, approvers);
+            Routing routing = routing(root, agents, approvers);
 
             if (!errors.isEmpty()) throw failure();
             return new ProjectPolicy(project, currency, agents, paymentMethod, budgets, tiers, sellers, recurring,
-                    approvers, source, Sha256.hex(bytes));
+                    approvers, routing, source, Sha256.hex(bytes));
         }
 
         private JsonNode readTree() {
@@ -194,7 +230,12 @@ public final class PolicyLoader {
             return currency;
         }
 
-        private <E> List<E> entries(JsonNode root, String key, String noun, BiFunction<String, String, E> make) {
+        /** Builds one agent or approver from its validated id and token hash plus its own optional fields. */
+        private interface EntryMaker<E> {
+            E make(String id, String tokenSha256, ObjectNode entry, String path);
+        }
+
+        private <E> List<E> entries(JsonNode root, String key, String noun, Set<String> allowed, EntryMaker<E> make) {
             JsonNode list = root.get(key);
             List<E> result = new ArrayList<>();
             if (list == null) {
@@ -216,14 +257,14 @@ public final class PolicyLoader {
                     error(path, "must be a mapping with id and token_sha256, not " + kind(entry));
                     continue;
                 }
-                checkKeys((ObjectNode) entry, path, ENTRY_KEYS);
+                checkKeys((ObjectNode) entry, path, allowed);
                 String id = requiredString(entry, path, "id");
                 if (id != null && !ID.matcher(id).matches()) {
                     error(path + ".id", quote(id) + " is not a valid id: use up to 128 letters, digits and . _ @ + -, "
                             + "starting with a letter or digit");
                 }
                 String hash = tokenHash(entry, path);
-                result.add(make.apply(id, hash));
+                result.add(make.make(id, hash, (ObjectNode) entry, path));
             }
             return result;
         }
@@ -366,21 +407,31 @@ public final class PolicyLoader {
         }
 
         private Duration window(JsonNode node) {
-            String path = "recurring.window";
-            String hint = "use a duration such as 7d, 24h, 30m or ISO-8601 P7D";
+            return duration(node, "recurring.window", SHORT_WINDOW, "use a duration such as 7d, 24h, 30m or ISO-8601 P7D",
+                    Duration.ZERO, "must be longer than zero");
+        }
+
+        private Duration timeout(JsonNode node, String path) {
+            return duration(node, path, SHORT_TIMEOUT, "use a duration such as 45s, 30m, 2h, 1d or ISO-8601 PT30M",
+                    Duration.ofSeconds(1).minusNanos(1), "must be at least 1s");
+        }
+
+        /** {@code <n>d|h|m[|s]} or ISO-8601; must be longer than {@code above}. */
+        private Duration duration(JsonNode node, String path, Pattern shortForm, String hint, Duration above, String tooShort) {
             if (!node.isTextual()) {
                 error(path, (node.isNumber() ? node.asText() + " has no unit" : "must be a string, not " + kind(node)) + ": " + hint);
                 return null;
             }
             String text = node.textValue();
             Duration d = null;
-            Matcher m = SHORT_WINDOW.matcher(text);
+            Matcher m = shortForm.matcher(text);
             if (m.matches()) {
                 long n = Long.parseLong(m.group(1));
                 d = switch (m.group(2)) {
                     case "d" -> Duration.ofDays(n);
                     case "h" -> Duration.ofHours(n);
-                    default -> Duration.ofMinutes(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    default -> Duration.ofSeconds(n);
                 };
             } else if (text.startsWith("P")) {
                 try {
@@ -393,11 +444,87 @@ public final class PolicyLoader {
                 error(path, quote(text) + " is not a duration: " + hint);
                 return null;
             }
-            if (d.isNegative() || d.isZero()) {
-                error(path, quote(text) + " must be longer than zero");
+            if (d.compareTo(above) <= 0) {
+                error(path, quote(text) + " " + tooShort);
                 return null;
             }
             return d;
+        }
+
+        // ---- identities and owners -------------------------------------------------------------------
+
+        private Optional<String> owner(ObjectNode entry, String path) {
+            JsonNode node = entry.get("owner");
+            if (node == null) return Optional.empty();
+            if (!node.isTextual() || node.textValue().isBlank()) {
+                error(path + ".owner", "must be the id of an approver of this file, not " + kind(node));
+                return Optional.empty();
+            }
+            return Optional.of(node.textValue());
+        }
+
+        private Optional<String> slackUser(ObjectNode entry, String path) {
+            JsonNode node = entry.get("slack_user");
+            if (node == null) return Optional.empty();
+            String field = path + ".slack_user";
+            if (!node.isTextual()) {
+                error(field, "must be a Slack user id such as U0123ABC, not " + kind(node));
+                return Optional.empty();
+            }
+            String id = node.textValue();
+            if (!SLACK_USER.matcher(id).matches()) {
+                error(field, quote(id) + " is not a Slack user id (U or W followed by capital letters and digits, e.g. "
+                        + "U0123ABC; the member id from the Slack profile, not the display name)");
+                return Optional.empty();
+            }
+            return Optional.of(id);
+        }
+
+        private Optional<String> telegramUser(ObjectNode entry, String path) {
+            JsonNode node = entry.get("telegram_user");
+            if (node == null) return Optional.empty();
+            String field = path + ".telegram_user";
+            String id = integerText(node);
+            if (id == null) {
+                error(field, "must be a Telegram user id (digits, e.g. \"123456789\"), not " + kind(node));
+                return Optional.empty();
+            }
+            if (!TELEGRAM_USER.matcher(id).matches()) {
+                error(field, quote(id) + " is not a Telegram user id (a positive number such as \"123456789\"; "
+                        + "not the @username)");
+                return Optional.empty();
+            }
+            return Optional.of(id);
+        }
+
+        /** A string as written, or a YAML integer as its decimal string (chat ids are integers); else null. */
+        private static String integerText(JsonNode node) {
+            if (node.isTextual()) return node.textValue();
+            if (node.isIntegralNumber()) return node.bigIntegerValue().toString();
+            return null;
+        }
+
+        private void checkOwners(List<AgentEntry> agents, List<ApproverEntry> approvers) {
+            Set<String> ids = approverIds(approvers);
+            for (int i = 0; i < agents.size(); i++) {
+                Optional<String> owner = agents.get(i).owner();
+                if (owner.isPresent() && !ids.contains(owner.get())) {
+                    error("agents[" + i + "].owner", quote(owner.get()) + " is not an approver of this file ("
+                            + describeIds(ids) + ")");
+                }
+            }
+        }
+
+        private static Set<String> approverIds(List<ApproverEntry> approvers) {
+            Set<String> ids = new LinkedHashSet<>();
+            approvers.forEach(a -> {
+                if (a.id() != null) ids.add(a.id());
+            });
+            return ids;
+        }
+
+        private static String describeIds(Collection<String> ids) {
+            return ids.isEmpty() ? "there are none" : "approvers: " + String.join(", ", ids);
         }
 
         private void checkUniqueness(List<AgentEntry> agents, List<ApproverEntry> approvers) {
@@ -424,6 +551,23 @@ public final class PolicyLoader {
                 }
                 sameHash(a.tokenSha256(), "approvers[" + i + "]", hashes);
             }
+            sameChatUser(approvers, "slack_user", "Slack", ApproverEntry::slackUser);
+            sameChatUser(approvers, "telegram_user", "Telegram", ApproverEntry::telegramUser);
+        }
+
+        /** A chat user's button press must identify exactly one approver. */
+        private void sameChatUser(List<ApproverEntry> approvers, String key, String chat,
+                                  java.util.function.Function<ApproverEntry, Optional<String>> user) {
+            Map<String, Integer> seen = new HashMap<>();
+            for (int i = 0; i < approvers.size(); i++) {
+                Optional<String> id = user.apply(approvers.get(i));
+                if (id.isEmpty()) continue;
+                Integer first = seen.putIfAbsent(id.get(), i);
+                if (first != null) {
+                    error("approvers[" + i + "]." + key, "same " + chat + " user as approvers[" + first + "]; a "
+                            + chat + " user answers as exactly one approver");
+                }
+            }
         }
 
         private void sameHash(String hash, String path, Map<String, String> seen) {
@@ -434,6 +578,266 @@ public final class PolicyLoader {
                     ? "; an agent must never be able to approve its own payments"
                     : "; every agent and approver needs its own token";
             error(path + ".token_sha256", "same token hash as " + first + why);
+        }
+
+        // ---- routing --------------------------------------------------------------------------------
+
+        /** The routing section, or the built-in routing when absent; null when it has errors. */
+        private Routing routing(JsonNode root, List<AgentEntry> agents, List<ApproverEntry> approvers) {
+            Map<String, ApproverEntry> byId = new LinkedHashMap<>();
+            approvers.forEach(a -> {
+                if (a.id() != null) byId.putIfAbsent(a.id(), a);
+            });
+            ObjectNode section = optionalMapping(root, "", "routing", ROUTING_KEYS);
+            if (section == null && root.get("routing") != null) return null;
+            boolean ownerCannotApprove = true;
+            FinalTimeout onFinalTimeout = FinalTimeout.DENY;
+            Map<Tier, TierRouting> tiers = new EnumMap<>(Tier.class);
+            Map<Tier, String> sectionOf = new EnumMap<>(Tier.class);
+            TierRouting fallback = null;
+            boolean broken = false;
+            if (section != null) {
+                JsonNode owner = section.get("owner_cannot_approve");
+                if (owner != null) {
+                    if (owner.isBoolean()) {
+                        ownerCannotApprove = owner.booleanValue();
+                    } else {
+                        error("routing.owner_cannot_approve", "must be true or false, not " + kind(owner));
+                        broken = true;
+                    }
+                }
+                JsonNode timeout = section.get("on_final_timeout");
+                if (timeout != null) {
+                    String text = timeout.isTextual() ? timeout.textValue() : null;
+                    if ("deny".equals(text)) {
+                        onFinalTimeout = FinalTimeout.DENY;
+                    } else if ("keep_waiting".equals(text)) {
+                        onFinalTimeout = FinalTimeout.KEEP_WAITING;
+                    } else {
+                        error("routing.on_final_timeout", "must be deny or keep_waiting, not "
+                                + (text == null ? kind(timeout) : quote(text)));
+                        broken = true;
+                    }
+                }
+                // File order, so errors come out in the order they are written.
+                for (Iterator<String> it = section.fieldNames(); it.hasNext(); ) {
+                    String key = it.next();
+                    if (!ROUTED_TIERS.containsKey(key) && !key.equals("default")) continue;
+                    TierRouting tr = tierRouting(section.get(key), "routing." + key, byId);
+                    if (tr == null) {
+                        broken = true;
+                    } else if (key.equals("default")) {
+                        fallback = tr;
+                    } else {
+                        tiers.put(ROUTED_TIERS.get(key), tr);
+                        sectionOf.put(ROUTED_TIERS.get(key), "routing." + key);
+                    }
+                }
+            }
+            if (broken || byId.size() != approvers.size() || approvers.isEmpty()) return null;
+            String fallbackName = fallback != null ? "routing.default" : "the built-in routing (every approver, one approval)";
+            if (fallback == null) fallback = TierRouting.builtIn(List.copyOf(byId.keySet()));
+            Routing routing = new Routing(ownerCannotApprove, onFinalTimeout, tiers, fallback);
+            if (ownerCannotApprove) checkOwnersCanBeOverruled(agents, routing, sectionOf, fallbackName);
+            return routing;
+        }
+
+        /**
+         * With owner_cannot_approve, an agent whose owner is needed to reach required_approvals could never
+         * get a payment approved; refuse such a file rather than deny every one of those payments later.
+         */
+        private void checkOwnersCanBeOverruled(List<AgentEntry> agents, Routing routing, Map<Tier, String> sectionOf,
+                                               String fallbackName) {
+            for (int i = 0; i < agents.size(); i++) {
+                AgentEntry agent = agents.get(i);
+                if (agent.owner().isEmpty()) continue;
+                String owner = agent.owner().get();
+                Set<String> reported = new HashSet<>();
+                for (Tier tier : ROUTED_TIERS.values()) {
+                    String name = sectionOf.getOrDefault(tier, fallbackName);
+                    TierRouting tr = routing.forTier(tier);
+                    Set<String> others = new LinkedHashSet<>(tr.allApprovers());
+                    if (!others.remove(owner) || others.size() >= tr.requiredApprovals() || !reported.add(name)) continue;
+                    error("agents[" + i + "].owner", quote(owner) + " owns " + agent.id()
+                            + " and routing.owner_cannot_approve is true, so " + name + " can never approve its payments: it needs "
+                            + tr.requiredApprovals() + (tr.requiredApprovals() == 1 ? " approval" : " approvals")
+                            + " and reaches only " + others.size() + " other approver" + (others.size() == 1 ? "" : "s")
+                            + (others.isEmpty() ? "" : " (" + String.join(", ", others) + ")"));
+                }
+            }
+        }
+
+        private TierRouting tierRouting(JsonNode node, String path, Map<String, ApproverEntry> approvers) {
+            int before = errors.size();
+            if (!node.isObject()) {
+                error(path, "must be a mapping with " + String.join(", ", TIER_ROUTING_KEYS) + ", not " + kind(node));
+                return null;
+            }
+            checkKeys((ObjectNode) node, path, TIER_ROUTING_KEYS);
+            List<Route> routes = new ArrayList<>();
+            JsonNode list = node.get("routes");
+            if (list == null) {
+                error(path + ".routes", "is required (a list of routes: - approvers: [...], slack/telegram/dashboard, timeout)");
+            } else if (!list.isArray()) {
+                error(path + ".routes", "must be a list of routes (- approvers: [...], ...), not " + kind(list));
+            } else if (list.isEmpty()) {
+                error(path + ".routes", "must list at least one route");
+            } else {
+                for (int i = 0; i < list.size(); i++) {
+                    Route r = route(list.get(i), path + ".routes[" + i + "]", approvers);
+                    if (r != null) routes.add(r);
+                }
+            }
+            int required = 1;
+            JsonNode req = node.get("required_approvals");
+            if (req != null) {
+                if (!req.isIntegralNumber() || !req.canConvertToInt()) {
+                    error(path + ".required_approvals", "must be a whole number such as 2, not " + kind(req));
+                } else if (req.intValue() < 1) {
+                    error(path + ".required_approvals", "must be at least 1, got " + req.intValue());
+                } else {
+                    required = req.intValue();
+                    if (errors.size() == before) {
+                        Set<String> reachable = new LinkedHashSet<>();
+                        routes.forEach(r -> reachable.addAll(r.approvers()));
+                        if (required > reachable.size()) {
+                            error(path + ".required_approvals", required + " approvals can never be given: the routes reach only "
+                                    + reachable.size() + " distinct approver" + (reachable.size() == 1 ? "" : "s")
+                                    + " (" + String.join(", ", reachable) + ")");
+                        }
+                    }
+                }
+            }
+            return errors.size() == before ? new TierRouting(required, routes) : null;
+        }
+
+        private Route route(JsonNode node, String path, Map<String, ApproverEntry> approvers) {
+            int before = errors.size();
+            if (!node.isObject()) {
+                error(path, "must be a mapping with " + String.join(", ", ROUTE_KEYS) + ", not " + kind(node));
+                return null;
+            }
+            checkKeys((ObjectNode) node, path, ROUTE_KEYS);
+
+            List<String> ids = new ArrayList<>();
+            JsonNode list = node.get("approvers");
+            if (list == null) {
+                error(path + ".approvers", "is required (a list of approver ids of this file)");
+            } else if (!list.isArray()) {
+                error(path + ".approvers", "must be a list of approver ids, not " + kind(list));
+            } else if (list.isEmpty()) {
+                error(path + ".approvers", "must name at least one approver");
+            } else {
+                for (int i = 0; i < list.size(); i++) {
+                    String field = path + ".approvers[" + i + "]";
+                    JsonNode item = list.get(i);
+                    if (!item.isTextual()) {
+                        error(field, "must be an approver id, not " + kind(item));
+                    } else if (!approvers.containsKey(item.textValue())) {
+                        error(field, "unknown approver " + quote(item.textValue()) + " (" + describeIds(approvers.keySet()) + ")");
+                    } else if (ids.contains(item.textValue())) {
+                        error(field, quote(item.textValue()) + " is listed twice in this route");
+                    } else {
+                        ids.add(item.textValue());
+                    }
+                }
+            }
+
+            Optional<String> channel = Optional.empty();
+            List<String> slackUsers = new ArrayList<>();
+            ObjectNode slack = optionalMapping(node, path, "slack", SLACK_KEYS);
+            if (slack != null) {
+                JsonNode ch = slack.get("channel");
+                if (ch != null) {
+                    if (!ch.isTextual()) {
+                        error(path + ".slack.channel", "must be a Slack channel id such as C0123ABC, not " + kind(ch));
+                    } else if (!SLACK_CHANNEL.matcher(ch.textValue()).matches()) {
+                        error(path + ".slack.channel", quote(ch.textValue()) + " is not a Slack channel id (C, G or D followed by "
+                                + "capital letters and digits, e.g. C0123ABC; not the #name)");
+                    } else {
+                        channel = Optional.of(ch.textValue());
+                    }
+                }
+                JsonNode users = slack.get("users");
+                if (users != null) {
+                    if (!users.isArray() || users.isEmpty()) {
+                        error(path + ".slack.users", "must be a non-empty list of Slack user ids such as U0123ABC, not "
+                                + (users.isArray() ? "an empty list" : kind(users)));
+                    } else {
+                        for (int i = 0; i < users.size(); i++) {
+                            JsonNode u = users.get(i);
+                            String field = path + ".slack.users[" + i + "]";
+                            if (!u.isTextual() || !SLACK_USER.matcher(u.textValue()).matches()) {
+                                error(field, (u.isTextual() ? quote(u.textValue()) : kind(u))
+                                        + " is not a Slack user id (U or W followed by capital letters and digits, e.g. U0123ABC)");
+                            } else {
+                                slackUsers.add(u.textValue());
+                            }
+                        }
+                    }
+                }
+                if (ch == null && users == null) {
+                    error(path + ".slack", "names no channel and no users (write channel: C... and/or users: [U...])");
+                }
+            }
+
+            List<String> chats = new ArrayList<>();
+            ObjectNode telegram = optionalMapping(node, path, "telegram", TELEGRAM_KEYS);
+            if (telegram != null) {
+                JsonNode list2 = telegram.get("chats");
+                if (list2 == null) {
+                    error(path + ".telegram.chats", "is required (a list of Telegram chat ids such as \"-1001234567\")");
+                } else if (!list2.isArray() || list2.isEmpty()) {
+                    error(path + ".telegram.chats", "must be a non-empty list of Telegram chat ids such as \"-1001234567\", not "
+                            + (list2.isArray() ? "an empty list" : kind(list2)));
+                } else {
+                    for (int i = 0; i < list2.size(); i++) {
+                        String text = integerText(list2.get(i));
+                        if (text == null || !TELEGRAM_CHAT.matcher(text).matches()) {
+                            error(path + ".telegram.chats[" + i + "]", (text == null ? kind(list2.get(i)) : quote(text))
+                                    + " is not a Telegram chat id (digits with an optional leading '-', e.g. \"-1001234567\")");
+                        } else {
+                            chats.add(text);
+                        }
+                    }
+                }
+            }
+
+            boolean dashboard = true;
+            JsonNode dash = node.get("dashboard");
+            if (dash != null) {
+                if (dash.isBoolean()) {
+                    dashboard = dash.booleanValue();
+                } else {
+                    error(path + ".dashboard", "must be true or false, not " + kind(dash));
+                }
+            }
+
+            Duration timeout = Route.DEFAULT_TIMEOUT;
+            JsonNode t = node.get("timeout");
+            if (t != null) timeout = timeout(t, path + ".timeout");
+
+            if (errors.size() != before) return null;
+            boolean usesSlack = channel.isPresent() || !slackUsers.isEmpty();
+            boolean usesTelegram = !chats.isEmpty();
+            if (!dashboard && !usesSlack && !usesTelegram) {
+                error(path, "reaches nobody: dashboard is false and there is no slack or telegram");
+                return null;
+            }
+            if (!dashboard) {
+                // Answers on Slack/Telegram count only from the approver's own chat user.
+                for (int i = 0; i < ids.size(); i++) {
+                    ApproverEntry a = approvers.get(ids.get(i));
+                    boolean canAnswer = (usesSlack && a.slackUser().isPresent()) || (usesTelegram && a.telegramUser().isPresent());
+                    if (!canAnswer) {
+                        error(path + ".approvers[" + i + "]", quote(a.id()) + " could not answer on this route: dashboard is false and "
+                                + a.id() + " has no " + (usesSlack && usesTelegram ? "slack_user or telegram_user"
+                                : usesSlack ? "slack_user" : "telegram_user"));
+                    }
+                }
+                if (errors.size() != before) return null;
+            }
+            return new Route(ids, channel, slackUsers, chats, dashboard, timeout);
         }
 
         // ---- field helpers --------------------------------------------------------------------------

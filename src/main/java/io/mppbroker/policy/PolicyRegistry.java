@@ -99,6 +99,19 @@ public class PolicyRegistry {
         return Optional.of(new ApproverIdentity(found.get(0).id(), projects));
     }
 
+    /**
+     * The approver whose Slack user id ({@code approvers[].slack_user}) this is, with every project that lists
+     * that approver with this Slack user. Used to attribute a button press in Slack to an approver.
+     */
+    public Optional<ApproverIdentity> approverBySlackUser(String slackUserId) {
+        return slackUserId == null ? Optional.empty() : Optional.ofNullable(snapshot.slackUsers().get(slackUserId));
+    }
+
+    /** Same as {@link #approverBySlackUser} for a Telegram user id (decimal string, {@code approvers[].telegram_user}). */
+    public Optional<ApproverIdentity> approverByTelegramUser(String telegramUserId) {
+        return telegramUserId == null ? Optional.empty() : Optional.ofNullable(snapshot.telegramUsers().get(telegramUserId));
+    }
+
     /** Files refused by the last scan, with their errors (for health checks and admin views). */
     public Map<Path, List<String>> problems() {
         return reported;
@@ -226,11 +239,15 @@ public class PolicyRegistry {
     /**
      * A token identifies exactly one agent or approver broker-wide. The one exception is an approver
      * serving several projects: the same approver id with the same token hash may appear in several files.
+     * Likewise a Slack or Telegram user id belongs to one approver id broker-wide.
      */
     private static List<String> tokenConflicts(ProjectPolicy candidate, Collection<ProjectPolicy> others) {
         Map<String, String> agentHashes = new HashMap<>();     // hash -> "agent X of project Y (file)"
         Map<String, String> approverHashes = new HashMap<>();  // hash -> approver id
         Map<String, String> approverWhere = new HashMap<>();   // hash -> "approver X of project Y (file)"
+        Map<String, ApproverEntry> slackUsers = new HashMap<>();     // Slack user -> approver
+        Map<String, ApproverEntry> telegramUsers = new HashMap<>();  // Telegram user -> approver
+        Map<ApproverEntry, String> where = new HashMap<>();
         for (ProjectPolicy o : others) {
             if (o.project().equals(candidate.project())) continue;
             for (AgentEntry a : o.agents()) {
@@ -239,6 +256,9 @@ public class PolicyRegistry {
             for (ApproverEntry a : o.approvers()) {
                 approverHashes.put(a.tokenSha256(), a.id());
                 approverWhere.put(a.tokenSha256(), "approver " + a.id() + " of project " + o.project() + " (" + o.source() + ")");
+                a.slackUser().ifPresent(u -> slackUsers.put(u, a));
+                a.telegramUser().ifPresent(u -> telegramUsers.put(u, a));
+                where.put(a, "approver " + a.id() + " of project " + o.project() + " (" + o.source() + ")");
             }
         }
         List<String> errors = new ArrayList<>();
@@ -258,6 +278,20 @@ public class PolicyRegistry {
             } else if (approverHashes.containsKey(a.tokenSha256()) && !approverHashes.get(a.tokenSha256()).equals(a.id())) {
                 errors.add(file + ": approvers[" + i + "].token_sha256: token hash is already used by "
                         + approverWhere.get(a.tokenSha256()) + "; an approver shared by projects keeps the same id");
+            }
+            if (a.slackUser().isPresent()) {
+                ApproverEntry other = slackUsers.get(a.slackUser().get());
+                if (other != null && !other.id().equals(a.id())) {
+                    errors.add(file + ": approvers[" + i + "].slack_user: Slack user " + a.slackUser().get() + " is already "
+                            + where.get(other) + "; a Slack user answers as exactly one approver");
+                }
+            }
+            if (a.telegramUser().isPresent()) {
+                ApproverEntry other = telegramUsers.get(a.telegramUser().get());
+                if (other != null && !other.id().equals(a.id())) {
+                    errors.add(file + ": approvers[" + i + "].telegram_user: Telegram user " + a.telegramUser().get()
+                            + " is already " + where.get(other) + "; a Telegram user answers as exactly one approver");
+                }
             }
         }
         return errors;
@@ -294,18 +328,35 @@ public class PolicyRegistry {
 
     private record TokenEntry(byte[] hash, String id, String project) {}
 
-    private record Snapshot(Map<String, ProjectPolicy> byProject, List<TokenEntry> agents, List<TokenEntry> approvers) {
-        static final Snapshot EMPTY = new Snapshot(Map.of(), List.of(), List.of());
+    private record Snapshot(Map<String, ProjectPolicy> byProject, List<TokenEntry> agents, List<TokenEntry> approvers,
+                            Map<String, ApproverIdentity> slackUsers, Map<String, ApproverIdentity> telegramUsers) {
+        static final Snapshot EMPTY = new Snapshot(Map.of(), List.of(), List.of(), Map.of(), Map.of());
 
         static Snapshot of(Map<String, ProjectPolicy> policies) {
             List<TokenEntry> agents = new ArrayList<>();
             List<TokenEntry> approvers = new ArrayList<>();
+            Map<String, ApproverIdentity> slack = new HashMap<>();
+            Map<String, ApproverIdentity> telegram = new HashMap<>();
             HexFormat hex = HexFormat.of();
             for (ProjectPolicy p : policies.values()) {
                 p.agents().forEach(a -> agents.add(new TokenEntry(hex.parseHex(a.tokenSha256()), a.id(), p.project())));
                 p.approvers().forEach(a -> approvers.add(new TokenEntry(hex.parseHex(a.tokenSha256()), a.id(), p.project())));
+                for (ApproverEntry a : p.approvers()) {
+                    a.slackUser().ifPresent(u -> addProject(slack, u, a.id(), p.project()));
+                    a.telegramUser().ifPresent(u -> addProject(telegram, u, a.id(), p.project()));
+                }
             }
-            return new Snapshot(java.util.Collections.unmodifiableMap(new TreeMap<>(policies)), List.copyOf(agents), List.copyOf(approvers));
+            return new Snapshot(java.util.Collections.unmodifiableMap(new TreeMap<>(policies)), List.copyOf(agents),
+                    List.copyOf(approvers), Map.copyOf(slack), Map.copyOf(telegram));
+        }
+
+        /** Loading refuses a chat user bound to two approver ids, so the id found first is the only one. */
+        private static void addProject(Map<String, ApproverIdentity> byUser, String user, String approverId, String project) {
+            ApproverIdentity known = byUser.get(user);
+            if (known != null && !known.approverId().equals(approverId)) return;
+            Set<String> projects = new TreeSet<>(known == null ? Set.of() : known.projects());
+            projects.add(project);
+            byUser.put(user, new ApproverIdentity(approverId, projects));
         }
     }
 }

@@ -3,16 +3,21 @@ package io.mppbroker.policy;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.Currency;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One project's budget policy, as loaded from {@code <project>.yaml}. Amounts are in major units of
  * {@link #currency()} (lowercase ISO 4217, as in MPP requests). {@code versionHash} is the hex SHA-256 of
- * the file bytes, so a decision can name the exact policy version it was made under.
+ * the file bytes, so a decision can name the exact policy version it was made under (with overlays, see
+ * {@link PolicyVersion#of}). {@code routing} is never null: without a {@code routing} section it is
+ * {@link Routing#builtIn} over every approver of the file.
  */
 public record ProjectPolicy(
         String project,
@@ -24,6 +29,7 @@ public record ProjectPolicy(
         SellerRules sellers,
         RecurringRule recurring,
         List<ApproverEntry> approvers,
+        Routing routing,
         Path source,
         String versionHash) {
 
@@ -36,6 +42,15 @@ public record ProjectPolicy(
         Objects.requireNonNull(sellers, "sellers");
         Objects.requireNonNull(recurring, "recurring");
         approvers = List.copyOf(approvers);
+        if (routing == null) routing = Routing.builtIn(approvers.stream().map(ApproverEntry::id).toList());
+    }
+
+    /** A policy without a {@code routing} section (built-in routing). */
+    public ProjectPolicy(String project, String currency, List<AgentEntry> agents, String stripePaymentMethod,
+                         Budgets budgets, Tiers tiers, SellerRules sellers, RecurringRule recurring,
+                         List<ApproverEntry> approvers, Path source, String versionHash) {
+        this(project, currency, agents, stripePaymentMethod, budgets, tiers, sellers, recurring, approvers, null,
+                source, versionHash);
     }
 
     /** Number of minor-unit digits of the currency (2 for usd, 0 for jpy). */
@@ -58,5 +73,21 @@ public record ProjectPolicy(
 
     public Optional<ApproverEntry> approver(String approverId) {
         return approvers.stream().filter(a -> a.id().equals(approverId)).findFirst();
+    }
+
+    /** The approver owning the agent ({@code agents[].owner}); empty for an unknown agent or one without owner. */
+    public Optional<String> agentOwner(String agentId) {
+        return agent(agentId).flatMap(AgentEntry::owner);
+    }
+
+    /**
+     * Approvers whose answer counts for a payment of {@code agentId} in {@code tier} once route
+     * {@code routeIndex} was reached: {@link TierRouting#approversUpTo} without the agent's owner when
+     * {@code routing.owner_cannot_approve} is true.
+     */
+    public Set<String> eligibleApprovers(String agentId, Tier tier, int routeIndex) {
+        Set<String> ids = new LinkedHashSet<>(routing.forTier(tier).approversUpTo(routeIndex));
+        if (routing.ownerCannotApprove()) agentOwner(agentId).ifPresent(ids::remove);
+        return Collections.unmodifiableSet(ids);
     }
 }

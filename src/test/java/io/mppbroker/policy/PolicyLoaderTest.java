@@ -105,7 +105,7 @@ class PolicyLoaderTest {
         List<String> errors = errors(VALID.replace("currency: usd", "currency: usd\ncolour: red")
                 .replace("  per_day: \"300.00\"", "  per_week: \"300.00\""));
         assertEquals(List.of(
-                f() + ": colour: unknown key (allowed here: project, currency, agents, payment, budgets, tiers, sellers, recurring, approvers)",
+                f() + ": colour: unknown key (allowed here: project, currency, agents, payment, budgets, tiers, sellers, recurring, approvers, routing)",
                 f() + ": budgets.per_week: unknown key (allowed here: per_task, per_day, per_month)"), errors);
     }
 
@@ -251,7 +251,7 @@ class PolicyLoaderTest {
                 .replace("stripe_payment_method: pm_card_visa", "stripe_payment_method: card_visa")
                 .replace(APPROVER, "abc");
         assertEquals(List.of(
-                f() + ": owner: unknown key (allowed here: project, currency, agents, payment, budgets, tiers, sellers, recurring, approvers)",
+                f() + ": owner: unknown key (allowed here: project, currency, agents, payment, budgets, tiers, sellers, recurring, approvers, routing)",
                 f() + ": payment.stripe_payment_method: \"card_visa\" is not a Stripe PaymentMethod id (pm_...)",
                 f() + ": budgets.per_task: 100.10 is a YAML number; write it as a quoted string (\"100.10\") so the value stays exact",
                 f() + ": tiers.explicit_above: 250.00 must not be greater than tiers.ceiling 100.00",
