@@ -59,6 +59,12 @@ class HumansInTheLoopTest {
                 "request", Map.of("method", "GET", "url", seller.baseUrl() + path));
     }
 
+    /** The same seller reached under another host name: a different seller for allowances. */
+    static Map<String, Object> fetchAsLocalhost(String path) {
+        return Map.of("task", "t-" + UUID.randomUUID(), "purpose", "hitl test",
+                "request", Map.of("method", "GET", "url", seller.baseUrl().replace("127.0.0.1", "localhost") + path));
+    }
+
     static Response post(String token, Object body, String prefer) {
         var spec = given().header("Authorization", token).contentType(ContentType.JSON).body(body);
         if (prefer != null) {
@@ -125,13 +131,13 @@ class HumansInTheLoopTest {
 
     @Test
     void aSellerAllowanceMakesTheNextPaymentToThatSellerAutomatic() {
-        Response first = post(AGENT, fetch("/ask"), null);
+        Response first = post(AGENT, fetchAsLocalhost("/ask"), null);
         first.then().statusCode(202).body("approval.tier", equalTo("ask"));
         answer(FIRST, first.path("approval.id"), Map.of("decision", "approve",
                 "allow_seller", Map.of("max_amount", "60.00", "ttl", "1h"))).then().statusCode(200);
         awaitStatus(first.path("id"), "paid");
 
-        post(AGENT, fetch("/ask"), null).then().statusCode(200)
+        post(AGENT, fetchAsLocalhost("/ask"), null).then().statusCode(200)
                 .body("status", equalTo("paid"))
                 .body("decision.tier", equalTo("auto"))
                 .body("decision.rule", startsWith("grant:"))
