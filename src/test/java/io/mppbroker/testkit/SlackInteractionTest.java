@@ -97,9 +97,12 @@ class SlackInteractionTest {
         assertEquals("v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503",
                 SlackInteraction.signature(SIGNING_SECRET, "1531420618", body));
         assertEquals(generator.generate("1531420618", body), SlackInteraction.signature(SIGNING_SECRET, "1531420618", body));
-        String nonAscii = new SlackInteraction.BlockActionsBuilder().user("U0ZOE", "zoë").button("approve", "dec_42")
+        // A user name with "ë": percent-encoding keeps the body ASCII, so the SDK's Generator (which hashes with the
+        // platform charset, ASCII under JDK 17 in a C locale) still agrees
+        String body2 = new SlackInteraction.BlockActionsBuilder().user("U0ZOE", "zoë").button("approve", "dec_42")
                 .build().body();
-        assertEquals(generator.generate("1700000000", nonAscii), SlackInteraction.signature(SIGNING_SECRET, "1700000000", nonAscii));
+        assertTrue(body2.chars().allMatch(c -> c < 128), body2);
+        assertEquals(generator.generate("1700000000", body2), SlackInteraction.signature(SIGNING_SECRET, "1700000000", body2));
     }
 
     @Test
