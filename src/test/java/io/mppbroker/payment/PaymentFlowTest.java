@@ -214,6 +214,29 @@ class PaymentFlowTest {
     }
 
     @Test
+    void concurrentRequestsWithOneIdempotencyKeyPayOnce() throws Exception {
+        String key = UUID.randomUUID().toString();
+        Map<String, Object> body = fetch("GET", "/report", task());
+        int mints = FakeStripeResource.stripe().mintCalls();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        List<java.util.concurrent.Future<Response>> replies = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            replies.add(pool.submit(() -> given().header("Authorization", AGENT).header("Idempotency-Key", key)
+                    .contentType(ContentType.JSON).body(body).post("/v1/payments")));
+        }
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        for (var f : replies) {
+            Response r = f.get();
+            assertEquals(200, r.statusCode(), r.asString());
+            assertEquals("paid", r.path("status"));
+            ids.add(r.path("id"));
+        }
+        pool.shutdown();
+        assertEquals(1, ids.size(), "one payment for one key");
+        assertEquals(mints + 1, FakeStripeResource.stripe().mintCalls(), "one token minted");
+    }
+
+    @Test
     void aSellerTimeoutAfterTheCredentialIsChargedNotDelivered() {
         seller.delayAfterSettlement("/slow", Duration.ofSeconds(6));
         Response r = pay(fetch("GET", "/slow", task()));
