@@ -124,7 +124,7 @@ public final class PolicyLoader {
 
             if (!errors.isEmpty()) throw failure();
             return new ProjectPolicy(project, currency, agents, paymentMethod, budgets, tiers, sellers, recurring,
-                    approvers, source, Sha256.hex(bytes));
+                    approvers, source, PolicyVersion.of(Sha256.hex(bytes), List.of()));
         }
 
         private JsonNode readTree() {
