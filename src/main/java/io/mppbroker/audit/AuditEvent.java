@@ -10,6 +10,7 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.hibernate.annotations.Immutable;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
@@ -18,6 +19,7 @@ import org.hibernate.type.SqlTypes;
  * sealed JSONL line, with its {@code seq}, {@code prev_hash} and {@code hash}, exactly as the file gets it.
  */
 @Entity
+@Immutable // append-only: Hibernate must never issue an UPDATE for a row (the database would refuse it anyway)
 @Table(name = "audit_event")
 public class AuditEvent extends PanacheEntityBase {
 
