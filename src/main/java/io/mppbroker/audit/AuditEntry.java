@@ -25,4 +25,13 @@ public record AuditEntry(
         String approvedBy,
         String receiptReference,
         Integer httpStatus,
-        String policyVersion) {}
+        String policyVersion) {
+
+    /** A step that names no policy version (no decision, or the caller does not know it). */
+    public AuditEntry(Instant ts, String event, String agent, String project, String task, String action, String resource,
+                      String decision, String reason, BigDecimal amount, String currency, String paymentId,
+                      String decisionId, String approvedBy, String receiptReference, Integer httpStatus) {
+        this(ts, event, agent, project, task, action, resource, decision, reason, amount, currency, paymentId, decisionId,
+                approvedBy, receiptReference, httpStatus, null);
+    }
+}

@@ -22,9 +22,11 @@ import java.util.Optional;
  * order: the business path never waits for the disk, a rolled-back step never reaches the file, and a crash
  * between commit and file write is repaired from the database at the next start.
  * <p>
- * Lock hold: everything the caller changed so far is flushed before the head is locked, so the lock covers
- * only sealing (microseconds), one INSERT, one UPDATE and the commit. The head is always the last lock a
- * transaction takes, which keeps it out of lock-order deadlocks with the ledger and payment rows.
+ * Lock hold: everything the caller changed so far is flushed before the head is locked, so the caller's row
+ * locks (ledger, payment, approval) are taken before the head and the head lock covers only sealing
+ * (microseconds), one INSERT, one UPDATE and the commit. Callers record as their last step (at most the
+ * payment's {@code updated_at} follows), which keeps the head out of lock-order deadlocks; were one to occur,
+ * PostgreSQL aborts one transaction rather than hanging.
  */
 @ApplicationScoped
 public class AuditTrail {

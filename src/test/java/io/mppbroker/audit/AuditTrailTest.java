@@ -231,6 +231,18 @@ class AuditTrailTest {
 
     @Test
     @Order(4)
+    void theFileFollowsCommitsOnItsOwn() throws Exception {
+        String reason = "written without being asked " + UUID.randomUUID();
+        record(reason);
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        while (fileLines().stream().noneMatch(l -> l.path("reason").asText().equals(reason))) {
+            assertTrue(System.nanoTime() < deadline, "the exporter wrote the committed line within 5 s");
+            Thread.sleep(50);
+        }
+    }
+
+    @Test
+    @Order(4)
     void verifyingIsForApprovers() {
         given().get("/v1/audit/verify").then().statusCode(401);
         given().header("Authorization", AGENT).get("/v1/audit/verify").then().statusCode(403);
