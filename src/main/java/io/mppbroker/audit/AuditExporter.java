@@ -205,6 +205,9 @@ public class AuditExporter {
             exportedSeq = chainStart;
             exportedHash = AuditLines.GENESIS;
             Optional<AuditFileWriter.Tail> tail = writer.tail();
+            if (tail.isEmpty() && head.seq > chainStart) {
+                LOG.infof("no audit file at %s: writing the chain's %d lines from the database", config.file(), head.seq - chainStart);
+            }
             if (tail.isPresent()) {
                 AuditFileWriter.Tail t = tail.get();
                 String dbHash = t.chained() ? QuarkusTransaction.requiringNew().call(() -> hashAt(t.seq())) : null;

@@ -70,7 +70,8 @@ public final class AuditKeys {
         try {
             return KeyFactory.getInstance(ALGORITHM).generatePrivate(new PKCS8EncodedKeySpec(d.der));
         } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException("not an Ed25519 PKCS#8 private key: " + e.getMessage(), e);
+            throw new IllegalArgumentException("not an Ed25519 PKCS#8 private key" + (d.label == null ? " (nor a readable file)" : "")
+                    + ": " + e.getMessage(), e);
         }
     }
 
@@ -93,7 +94,8 @@ public final class AuditKeys {
                     // fall through to the error below
                 }
             }
-            throw new IllegalArgumentException("not an Ed25519 public key: " + notSpki.getMessage(), notSpki);
+            throw new IllegalArgumentException("not an Ed25519 public key" + (d.label == null ? " (nor a readable file)" : "")
+                    + ": " + notSpki.getMessage(), notSpki);
         }
     }
 
