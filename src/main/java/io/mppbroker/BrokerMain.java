@@ -5,6 +5,7 @@ import java.time.Duration;
 
 import org.jboss.logging.Logger;
 
+import io.mppbroker.cli.BrokerCli;
 import io.mppbroker.database.DatabaseSource;
 import io.mppbroker.database.EmbeddedDatabase;
 import io.quarkus.runtime.Application;
@@ -14,7 +15,8 @@ import io.quarkus.runtime.annotations.QuarkusMain;
 /**
  * Entry point of the packaged broker. With no datasource URL configured it first starts an embedded PostgreSQL
  * whose files persist under {@code broker.data-dir}, so the broker runs with no setup; with a URL configured
- * Quarkus connects to that server as usual. Quarkus tests do not go through here.
+ * Quarkus connects to that server as usual. Quarkus tests do not go through here. A first argument naming a
+ * command ({@code audit verify ...}) runs that command instead, without starting anything.
  */
 @QuarkusMain
 public class BrokerMain {
@@ -27,6 +29,10 @@ public class BrokerMain {
     private static final String RUNNING_EMBEDDED = "broker.embedded-db.running-at";
 
     public static void main(String... args) throws IOException {
+        if (BrokerCli.handles(args)) {
+            // An offline command (e.g. `audit verify`): no server, no database.
+            System.exit(BrokerCli.run(args));
+        }
         String runningAt = System.getProperty(RUNNING_EMBEDDED);
         if (runningAt != null) {
             // The URL set below is still in the system properties and points at the server started earlier.

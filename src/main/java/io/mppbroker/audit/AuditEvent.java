@@ -4,24 +4,27 @@ import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import io.quarkus.panache.common.Sort;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
-import jakarta.persistence.GeneratedValue;
-import jakarta.persistence.GenerationType;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.hibernate.annotations.Immutable;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
-/** A row of the append-only audit table (the database refuses UPDATE, DELETE and TRUNCATE). */
+/**
+ * A row of the append-only audit table (the database refuses UPDATE, DELETE and TRUNCATE). {@code line} is the
+ * sealed JSONL line, with its {@code seq}, {@code prev_hash} and {@code hash}, exactly as the file gets it.
+ */
 @Entity
+@Immutable // append-only: Hibernate must never issue an UPDATE for a row (the database would refuse it anyway)
 @Table(name = "audit_event")
 public class AuditEvent extends PanacheEntityBase {
 
+    /** The line's position in the hash chain, assigned under the chain head lock (see {@link AuditTrail}). */
     @Id
-    @GeneratedValue(strategy = GenerationType.IDENTITY)
     public Long seq;
 
     public Instant ts;
@@ -45,6 +48,8 @@ public class AuditEvent extends PanacheEntityBase {
     public String receiptReference;
     @Column(name = "http_status")
     public Integer httpStatus;
+    @Column(name = "policy_version")
+    public String policyVersion;
 
     @JdbcTypeCode(SqlTypes.JSON)
     public Map<String, Object> line;

@@ -23,9 +23,23 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 public class AuditResource {
 
     private final Callers callers;
+    private final AuditExporter exporter;
 
-    public AuditResource(Callers callers) {
+    public AuditResource(Callers callers, AuditExporter exporter) {
         this.callers = callers;
+        this.exporter = exporter;
+    }
+
+    @GET
+    @Path("/verify")
+    @Operation(summary = "Verify the audit files",
+            description = "Checks every line's hash, the seq order and prev_hash links across rotated files, every checkpoint's"
+                    + " Ed25519 signature, and that the files hold exactly the database's chain. Reports ok or the first"
+                    + " problem (edited, deleted, reordered, duplicated, truncated, bad_checkpoint, bad_signature,"
+                    + " not_in_database). Approvers only.")
+    public AuditReport verify(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        callers.approver(authorization);
+        return exporter.verify();
     }
 
     @GET

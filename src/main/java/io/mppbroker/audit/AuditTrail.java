@@ -1,44 +1,48 @@
 package io.mppbroker.audit;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
-import jakarta.enterprise.event.Observes;
-import jakarta.enterprise.event.TransactionPhase;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.jboss.logging.Logger;
+import java.util.Optional;
 
 /**
- * Records every step twice: a row in the append-only audit table, in the caller's transaction, and one
- * JSONL line in the audit file once that transaction has committed (a rolled-back step leaves no line).
+ * Records every step as a link of the audit hash chain, in the caller's transaction.
+ * <p>
+ * Ordering: the chain has one total order, and the database and the file must agree on it even with hundreds
+ * of payments recording at once. So the seq and the hashes are assigned here, while holding the single row of
+ * {@code audit_chain_head} ({@code SELECT ... FOR UPDATE}), and the sealed line is stored in
+ * {@code audit_event.line}. The lock is held until the caller commits, so lines commit in seq order; a
+ * rollback returns its seq with it (the next recorder reads the old head), so committed seqs have no gaps.
+ * The file is written afterwards by one writer ({@link AuditExporter}) that appends committed rows in seq
+ * order: the business path never waits for the disk, a rolled-back step never reaches the file, and a crash
+ * between commit and file write is repaired from the database at the next start.
+ * <p>
+ * Lock hold: everything the caller changed so far is flushed before the head is locked, so the caller's row
+ * locks (ledger, payment, approval) are taken before the head and the head lock covers only sealing
+ * (microseconds), one INSERT, one UPDATE and the commit. Callers record as their last step (at most the
+ * payment's {@code updated_at} follows), which keeps the head out of lock-order deadlocks; were one to occur,
+ * PostgreSQL aborts one transaction rather than hanging.
  */
 @ApplicationScoped
 public class AuditTrail {
 
     public static final String ACTION_PAY = "mpp:pay";
 
-    private static final Logger LOG = Logger.getLogger(AuditTrail.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    private final Path file;
+    private final EntityManager em;
     private final Event<LineCommitted> committed;
 
-    public AuditTrail(AuditConfig config, Event<LineCommitted> committed) {
-        this.file = config.file();
+    public AuditTrail(EntityManager em, Event<LineCommitted> committed) {
+        this.em = em;
         this.committed = committed;
     }
 
     @Transactional(Transactional.TxType.MANDATORY)
     public void record(AuditEntry entry) {
-        Map<String, Object> line = toLine(entry);
         AuditEvent row = new AuditEvent();
         row.ts = entry.ts();
         row.event = entry.event();
@@ -56,9 +60,51 @@ public class AuditTrail {
         row.approvedBy = entry.approvedBy();
         row.receiptReference = entry.receiptReference();
         row.httpStatus = entry.httpStatus();
-        row.line = line;
+        row.policyVersion = entry.policyVersion();
+        em.flush();
+        AuditChainHead head = lockHead();
+        append(head, row, AuditLines.seal(toLine(entry), head.seq + 1, head.hash));
+    }
+
+    /**
+     * Appends a signed checkpoint covering the current head, unless the chain is empty or already ends with a
+     * checkpoint. Returns the checkpoint's seq.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public Optional<Long> checkpoint(AuditKeys.SigningKey key, Instant now) {
+        AuditChainHead head = lockHead();
+        if (head.seq == head.chainStartSeq) {
+            return Optional.empty();
+        }
+        AuditEvent last = em.find(AuditEvent.class, head.seq);
+        if (last != null && AuditCheckpoint.EVENT.equals(last.event)) {
+            return Optional.empty();
+        }
+        AuditEvent row = new AuditEvent();
+        row.ts = now;
+        row.event = AuditCheckpoint.EVENT;
+        row.action = AuditCheckpoint.ACTION;
+        append(head, row, AuditCheckpoint.sealed(head.seq + 1, head.hash, now, key));
+        return Optional.of(row.seq);
+    }
+
+    private AuditChainHead lockHead() {
+        AuditChainHead head = em.find(AuditChainHead.class, AuditChainHead.ID, LockModeType.PESSIMISTIC_WRITE);
+        if (head == null) {
+            throw new IllegalStateException("audit_chain_head is missing (migration V2 not applied?)");
+        }
+        return head;
+    }
+
+    private void append(AuditChainHead head, AuditEvent row, Map<String, Object> sealed) {
+        row.seq = (Long) sealed.get(AuditLines.SEQ);
+        row.line = sealed;
         row.persist();
-        committed.fire(new LineCommitted(line));
+        head.seq = row.seq;
+        head.hash = (String) sealed.get(AuditLines.HASH);
+        // One statement per line: the head's trigger accepts exactly one step forward per UPDATE.
+        em.flush();
+        committed.fire(new LineCommitted(row.seq));
     }
 
     /** Field order is the documented JSONL order; absent values are written as null so every line has every key. */
@@ -80,25 +126,10 @@ public class AuditTrail {
         line.put("approved_by", e.approvedBy());
         line.put("receipt_reference", e.receiptReference());
         line.put("http_status", e.httpStatus());
+        line.put("policy_version", e.policyVersion());
         return line;
     }
 
-    void appendAfterCommit(@Observes(during = TransactionPhase.AFTER_SUCCESS) LineCommitted event) {
-        try {
-            byte[] bytes = (JSON.writeValueAsString(event.line()) + "\n").getBytes(StandardCharsets.UTF_8);
-            synchronized (this) {
-                Path parent = file.toAbsolutePath().getParent();
-                if (parent != null) {
-                    Files.createDirectories(parent);
-                }
-                Files.write(file, bytes, StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
-            }
-        } catch (IOException e) {
-            // The database row is the system of record; a file that cannot be written is loud, not fatal.
-            LOG.errorf("could not append to audit file %s: %s", file, e.getMessage());
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    public record LineCommitted(Map<String, Object> line) {}
+    /** Fired for each line; the exporter observes it after commit (a rolled-back line fires nothing there). */
+    public record LineCommitted(long seq) {}
 }

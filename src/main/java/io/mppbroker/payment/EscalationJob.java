@@ -53,7 +53,7 @@ public class EscalationJob {
                     d.basis = "timeout";
                     d.rule = "routing.on_final_timeout";
                     d.reason = "nobody answered approval " + a.id + " before the last route timed out: denied (fail closed)";
-                    d.policyVersion = "n/a";
+                    d.policyVersion = pipeline.policyVersion(p.project);
                     d.amount = p.amount;
                     d.currency = p.currency;
                     d.createdAt = now;

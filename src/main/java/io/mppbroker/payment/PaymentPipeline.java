@@ -560,8 +560,8 @@ public class PaymentPipeline {
         p.responseBody = response.body();
     }
 
-    /** Inside a transaction. */
-    private String policyVersion(String project) {
+    /** The policy version in force for the project now (file plus active overlays). Inside a transaction. */
+    String policyVersion(String project) {
         return policies.project(project).map(p -> policyVersion(p, project, clock.instant())).orElse("none");
     }
 
@@ -577,7 +577,14 @@ public class PaymentPipeline {
     AuditEntry entry(Payment p, String event, String decision, String reason, BigDecimal amount, String currency,
                      String decisionId, String approvedBy, String receiptReference, Integer httpStatus) {
         return new AuditEntry(clock.instant(), event, p.agent, p.project, p.task, AuditTrail.ACTION_PAY, p.requestUrl,
-                decision, reason, amount, currency, p.id, decisionId, approvedBy, receiptReference, httpStatus);
+                decision, reason, amount, currency, p.id, decisionId, approvedBy, receiptReference, httpStatus,
+                decisionPolicyVersion(decisionId));
+    }
+
+    /** The policy version the named decision was made under (as stored on it), so the audit line and the decision agree. */
+    private static String decisionPolicyVersion(String decisionId) {
+        Decision d = decisionId == null ? null : Decision.findById(decisionId);
+        return d == null ? null : d.policyVersion;
     }
 
     private static Payment load(String paymentId) {

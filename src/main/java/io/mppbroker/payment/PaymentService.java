@@ -183,7 +183,7 @@ public class PaymentService {
                     d.basis = "human";
                     d.rule = "approval";
                     d.reason = "denied by " + who + (decision.note() == null ? "" : ": " + decision.note());
-                    d.policyVersion = "n/a";
+                    d.policyVersion = pipeline.policyVersion(p.project);
                     d.decidedBy = who;
                     d.amount = p.amount;
                     d.currency = p.currency;

@@ -52,6 +52,7 @@ class PayingPathIT {
     static MppxSeller mppx;
     static BrokerProcess broker;
     static String database;
+    static Path dataDir;
     static Path auditFile;
 
     @BeforeAll
@@ -74,6 +75,7 @@ class PayingPathIT {
                 "fin-approver", "it-approver-token", "\"100.00\"", "\"300.00\"", "\"2000.00\"", 1000));
         Files.writeString(budgets.resolve("burst.yaml"), policy("burst", "burst-agent", "it-burst-token",
                 "burst-approver", "it-burst-approver-token", "null", "\"50.00\"", "null", 1000));
+        dataDir = Files.createTempDirectory("it-data");
         auditFile = budgets.resolve("audit.jsonl");
         broker = BrokerProcess.start(Map.of(
                 "QUARKUS_DATASOURCE_JDBC_URL", PG + database,
@@ -83,7 +85,8 @@ class PayingPathIT {
                 "BROKER_STRIPE_API_BASE", stripe.baseUrl(),
                 "BROKER_STRIPE_SECRET_KEY", "sk_test_it_broker",
                 "BROKER_SELLERS_INSECURE_HOSTS", "127.0.0.1,localhost",
-                "BROKER_AUDIT_FILE", budgets.resolve("audit.jsonl").toString()));
+                "BROKER_AUDIT_FILE", auditFile.toString(),
+                "BROKER_DATA_DIR", dataDir.toString()));
     }
 
     @AfterAll
@@ -222,6 +225,20 @@ class PayingPathIT {
         long intents = stripe.paymentIntents().stream()
                 .filter(p -> p.account().equals(sellerAccount) && p.amount() == 100 && p.status().equals("succeeded")).count();
         assertEquals(50, intents);
+
+        // The audit chain stayed one gapless, signed chain that the file and the database agree on.
+        Reply verified = get("/v1/audit/verify", "it-burst-approver-token");
+        assertEquals(200, verified.status(), verified.body().toString());
+        assertEquals("ok", verified.body().path("status").asText(), verified.body().toString());
+        // paid: request, challenge_received, decision, spt_minted, paid; parked: request, challenge_received, decision
+        assertTrue(verified.body().path("lines").asLong() >= 50 * 5 + 150 * 3, verified.body().toString());
+        Process cli = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                System.getProperty("broker.jar", "target/quarkus-app/quarkus-run.jar"), "audit", "verify", auditFile.toString(),
+                "--public-key", dataDir.resolve("keys").resolve("audit-signing-key.pub.pem").toString())
+                .redirectErrorStream(true).start();
+        String output = new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, cli.waitFor(), output);
+        assertTrue(output.startsWith("OK: "), output);
     }
 
     @Test
