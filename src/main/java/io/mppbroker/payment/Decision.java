@@ -32,4 +32,27 @@ public class Decision extends PanacheEntityBase {
     public String currency;
     @Column(name = "created_at")
     public Instant createdAt;
+
+    /** Records a decision about the payment, and makes it the payment's current one. */
+    public static Decision record(Payment p, String tier, String basis, String rule, String reason, String policyVersion,
+                                  String decidedBy, BigDecimal amount, String currency, Instant now) {
+        Decision d = new Decision();
+        d.id = Ids.next("dec");
+        d.paymentId = p.id;
+        d.tier = tier;
+        d.basis = basis;
+        d.rule = rule;
+        d.reason = reason;
+        d.policyVersion = policyVersion;
+        d.decidedBy = decidedBy;
+        d.amount = amount;
+        d.currency = currency;
+        d.createdAt = now;
+        d.persist();
+        p.decisionId = d.id;
+        p.tier = tier;
+        p.rule = rule;
+        p.reason = reason;
+        return d;
+    }
 }

@@ -46,22 +46,9 @@ public class EscalationJob {
                 case ESCALATED -> audit.record(pipeline.entry(p, "escalated", "ASK", "no answer in time: approval "
                         + a.id + " escalated to route " + (a.routeIndex + 1), p.amount, p.currency, p.decisionId, null, null, 202));
                 case EXPIRED -> {
-                    Decision d = new Decision();
-                    d.id = Ids.next("dec");
-                    d.paymentId = p.id;
-                    d.tier = a.tier;
-                    d.basis = "timeout";
-                    d.rule = "routing.on_final_timeout";
-                    d.reason = "nobody answered approval " + a.id + " before the last route timed out: denied (fail closed)";
-                    d.policyVersion = pipeline.policyVersion(p.project);
-                    d.amount = p.amount;
-                    d.currency = p.currency;
-                    d.createdAt = now;
-                    d.persist();
-                    p.decisionId = d.id;
-                    p.tier = a.tier;
-                    p.rule = d.rule;
-                    p.reason = d.reason;
+                    Decision d = Decision.record(p, a.tier, "timeout", "routing.on_final_timeout",
+                            "nobody answered approval " + a.id + " before the last route timed out: denied (fail closed)",
+                            pipeline.policyVersion(p.project), null, p.amount, p.currency, now);
                     p.status = PaymentStatus.DENIED;
                     p.updatedAt = now;
                     audit.record(pipeline.entry(p, "timeout", "DENY", d.reason, p.amount, p.currency, d.id, null, null, 403));

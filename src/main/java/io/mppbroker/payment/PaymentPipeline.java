@@ -201,7 +201,6 @@ public class PaymentPipeline {
         finish(payment.id, PaymentStatus.DENIED, p -> {
             keepResponse(p, response);
             Decision d = newDecision(p, Tier.DENY.name(), "policy", rule, reason, policyVersion(p.project), null, null, null);
-            applyDecision(p, d);
         }, "decision", "DENY", reason, 402);
     }
 
@@ -225,7 +224,6 @@ public class PaymentPipeline {
             }
             Decision d = newDecision(p, v.tier().name(), "policy", v.rule(), v.reason(), version, null, offer.amount(),
                     offer.currency());
-            applyDecision(p, d);
             switch (v.tier()) {
                 case AUTO -> {
                     ledger.reserve(p.id, p.project, p.task, p.sellerHost, offer.amount(), offer.currency(), now);
@@ -293,7 +291,6 @@ public class PaymentPipeline {
             Decision d = newDecision(p, approval.tier, "human", "approval", "approved by " + approval.decidedBy
                             + (approval.note == null ? "" : ": " + approval.note),
                     version, approval.decidedBy, offer.amount(), offer.currency());
-            applyDecision(p, d);
             p.status = PaymentStatus.APPROVED;
             ledger.reserve(p.id, p.project, p.task, p.sellerHost, offer.amount(), offer.currency(), now);
             audit.record(entry(p, "decision", "ALLOW", d.reason, offer.amount(), offer.currency(), d.id, approval.decidedBy, null, null));
@@ -320,7 +317,6 @@ public class PaymentPipeline {
 
     private void denyAfterApproval(Payment p, Offer offer, String rule, String reason, String policyVersion, Instant now) {
         Decision d = newDecision(p, Tier.DENY.name(), "policy", rule, reason, policyVersion, null, offer.amount(), offer.currency());
-        applyDecision(p, d);
         p.status = PaymentStatus.DENIED;
         p.updatedAt = now;
         audit.record(entry(p, "decision", "DENY", reason, offer.amount(), offer.currency(), d.id, null, null, 403));
@@ -522,28 +518,9 @@ public class PaymentPipeline {
 
     private Decision newDecision(Payment p, String tier, String basis, String rule, String reason, String policyVersion,
                                  String decidedBy, BigDecimal amount, String currency) {
-        Decision d = new Decision();
-        d.id = Ids.next("dec");
-        d.paymentId = p.id;
-        d.tier = tier;
-        d.basis = basis;
-        d.rule = rule;
-        d.reason = reason;
-        d.policyVersion = policyVersion;
-        d.decidedBy = decidedBy;
-        d.amount = amount;
-        d.currency = currency;
-        d.createdAt = clock.instant();
-        d.persist();
-        return d;
+        return Decision.record(p, tier, basis, rule, reason, policyVersion, decidedBy, amount, currency, clock.instant());
     }
 
-    private static void applyDecision(Payment p, Decision d) {
-        p.decisionId = d.id;
-        p.tier = d.tier;
-        p.rule = d.rule;
-        p.reason = d.reason;
-    }
 
     private static void rememberOffer(Payment p, Offer offer) {
         p.realm = offer.challenge().realm();

@@ -176,21 +176,9 @@ public class PaymentService {
                                 + "; " + a.requiredApprovals + " distinct approvals are required",
                         p.amount, p.currency, p.decisionId, who, null, 202));
                 case DENIED -> {
-                    Decision d = new Decision();
-                    d.id = Ids.next("dec");
-                    d.paymentId = p.id;
-                    d.tier = a.tier;
-                    d.basis = "human";
-                    d.rule = "approval";
-                    d.reason = "denied by " + who + (decision.note() == null ? "" : ": " + decision.note());
-                    d.policyVersion = pipeline.policyVersion(p.project);
-                    d.decidedBy = who;
-                    d.amount = p.amount;
-                    d.currency = p.currency;
-                    d.createdAt = now;
-                    d.persist();
-                    p.decisionId = d.id;
-                    p.reason = d.reason;
+                    Decision d = Decision.record(p, a.tier, "human", "approval",
+                            "denied by " + who + (decision.note() == null ? "" : ": " + decision.note()),
+                            pipeline.policyVersion(p.project), who, p.amount, p.currency, now);
                     p.approvedBy = who;
                     p.approvalNote = decision.note();
                     p.status = PaymentStatus.DENIED;
