@@ -47,6 +47,10 @@ public final class RevisionReply {
     /** The reply as the API's decision body; 400 ApiProblem naming what is wrong. */
     public static ApprovalResource.DecisionBody parse(String reply) {
         String rest = reply == null ? "" : reply.strip();
+        if (rest.isEmpty()) {
+            // A sticker or photo sent as the reply must not approve anything.
+            throw ApiProblem.badRequest("the reply has no text; write " + SYNTAX);
+        }
         String decision = "approve";
         String first = rest.split("\\s+", 2)[0].toLowerCase(Locale.ROOT);
         if (first.equals("deny") || first.equals("approve")) {

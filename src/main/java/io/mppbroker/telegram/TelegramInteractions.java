@@ -84,6 +84,10 @@ public class TelegramInteractions {
         }
     }
 
+    private void answer(String callbackQueryId, Result result) {
+        answer(callbackQueryId, result.text(), result.refused());
+    }
+
     /** A reply to one of our revise prompts decides with the revisions it states; any other message is not for us. */
     public void onMessage(Message m) {
         Message prompt = m.getReplyToMessage();
@@ -117,8 +121,8 @@ public class TelegramInteractions {
                     + ", e.g. " + RevisionReply.EXAMPLE);
             return;
         }
-        String result = decide(approver.get(), approval.id, decision);
-        reply(m, result + revisionSummary(decision));
+        Result result = decide(approver.get(), approval.id, decision);
+        reply(m, result.text() + (result.refused() ? "" : revisionSummary(decision)));
     }
 
     private void revise(CallbackQuery q, ApproverIdentity approver, Approval approval) {
@@ -141,11 +145,14 @@ public class TelegramInteractions {
         send(prompt.build());
     }
 
+    /** What the approver is told; {@code refused} answers show as an alert the presser has to dismiss. */
+    record Result(String text, boolean refused) {}
+
     /** Decides and says how it went, in the words the approver will read. */
-    private String decide(ApproverIdentity approver, String approvalId, ApprovalDecision decision) {
+    private Result decide(ApproverIdentity approver, String approvalId, ApprovalDecision decision) {
         try {
             PaymentService.Answer answer = payments.decide(approver, approvalId, decision, VIA);
-            return switch (answer.outcome()) {
+            return new Result(switch (answer.outcome()) {
                 case APPROVED -> "Approved";
                 case DENIED -> "Denied";
                 case VOTE_RECORDED -> {
@@ -153,16 +160,17 @@ public class TelegramInteractions {
                     yield "Your approval is recorded: " + card.approvedSoFar().size() + " of " + card.requiredApprovals()
                             + " approvals";
                 }
-            };
+            }, false);
         } catch (ApiProblem e) {
             if ("approval-already-decided".equals(e.code())) {
-                return alreadyDecided((String) e.extensions().get("approval_status"),
-                        (String) e.extensions().get("decided_by"), (String) e.extensions().get("decided_via"));
+                return new Result(alreadyDecided((String) e.extensions().get("approval_status"),
+                        (String) e.extensions().get("decided_by"), (String) e.extensions().get("decided_via")), false);
             }
             if ("already-voted".equals(e.code())) {
-                return "You already answered this approval.";
+                return new Result("You already answered this approval.", false);
             }
-            return "Not counted: " + e.detail();
+            // not-asked-yet, separation-of-duties, a project without a valid policy: the answer does not count.
+            return new Result("Not counted: " + e.detail(), true);
         }
     }
 
@@ -191,10 +199,6 @@ public class TelegramInteractions {
             s.append("\nNote: ").append(d.note());
         }
         return s.toString();
-    }
-
-    private void answer(String callbackQueryId, String text) {
-        answer(callbackQueryId, text, false);
     }
 
     private void answer(String callbackQueryId, String text, boolean alert) {

@@ -146,6 +146,13 @@ class TelegramApprovalTest {
                 "approvalId = ?1 and channel = 'telegram' order by id", approvalId));
     }
 
+    /** The card's outbox row once the worker recorded the delivery (just after Telegram has the message). */
+    static OutboxMessage awaitSent(String approvalId) {
+        return await(() -> outbox(approvalId).stream().filter(m -> m.kind == OutboxMessage.Kind.ANNOUNCE
+                && m.status == OutboxMessage.Status.SENT).findFirst().orElse(null), "the card's delivery recorded",
+                Duration.ofSeconds(10));
+    }
+
     static void awaitOutboxIdle() {
         await(() -> QuarkusTransaction.requiringNew().call(() -> OutboxMessage.count("status in ?1",
                 List.of(OutboxMessage.Status.PENDING, OutboxMessage.Status.SENDING))) == 0 ? Boolean.TRUE : null,
@@ -191,6 +198,12 @@ class TelegramApprovalTest {
         assertTrue(edited.text().contains("by tg-approver via telegram"), edited.text());
         assertTrue(edited.text().contains("UTC"), edited.text());
         assertNull(edited.replyMarkup(), "the keyboard is removed once decided");
+
+        // A later answer from another channel is told who decided, and where.
+        answerViaApi(COLLEAGUE_TOKEN, h.approvalId(), Map.of("decision", "deny")).then().statusCode(409)
+                .body("type", equalTo("https://mpp-broker.dev/problems/approval-already-decided"))
+                .body("decided_by", equalTo("tg-approver"))
+                .body("decided_via", equalTo("telegram"));
     }
 
     @Test
@@ -370,8 +383,7 @@ class TelegramApprovalTest {
         assertTrue(card.text().contains("by tg-colleague via api"), card.text());
         assertTrue(card.text().contains("Note: telegram is down"), card.text());
         assertNull(card.replyMarkup(), "a card posted after the decision has no buttons");
-        OutboxMessage announce = outbox(h.approvalId()).get(0);
-        assertEquals(OutboxMessage.Status.SENT, announce.status);
+        OutboxMessage announce = awaitSent(h.approvalId());
         assertTrue(announce.attempts >= 2, "attempts " + announce.attempts);
     }
 
@@ -386,7 +398,7 @@ class TelegramApprovalTest {
         long limited = tg().calls("sendMessage").stream().filter(c -> c.injectedFailure() && c.status() == 429).count()
                 - limitedBefore;
         assertTrue(limited >= 1, "rate-limited sends: " + limited);
-        assertTrue(outbox(h.approvalId()).get(0).attempts >= 2);
+        assertTrue(awaitSent(h.approvalId()).attempts >= 2);
 
         tg().failNext(1, 502);
         answerViaApi(APPROVER_TOKEN, h.approvalId(), Map.of("decision", "approve")).then().statusCode(200);

@@ -207,7 +207,7 @@ class TelegramChannelTest {
         assertEquals("use the cached report", deny.note());
         assertNull(deny.taskBudget());
 
-        for (String bad : List.of("budget=1 budget=2", "ttl=72h", "limit=5", "please raise it", "amount=1 hello")) {
+        for (String bad : List.of("", "  \n", "budget=1 budget=2", "ttl=72h", "limit=5", "please raise it", "amount=1 hello")) {
             assertThrows(io.mppbroker.api.ApiProblem.class, () -> RevisionReply.parse(bad), bad);
         }
         // The API's own rules then apply to the values.
