@@ -139,6 +139,7 @@ public class ApprovalService {
                 return Escalation.NOTHING; // another node escalated it first
             }
             em.refresh(a);
+            outbox.updateAll(a, now); // cards already posted show the escalation
             outbox.announce(a, next, now);
             return Escalation.ESCALATED;
         }
