@@ -38,9 +38,9 @@ public final class ApprovalBlocks {
 
     public static List<LayoutBlock> card(ApprovalCard card) {
         List<LayoutBlock> blocks = new ArrayList<>();
-        String title = (card.isPending() ? "Approve " : capitalize(card.status()) + ": ") + card.amount() + " "
-                + upper(card.currency()) + " to " + card.sellerHost() + "?";
-        blocks.add(header(h -> h.text(plainText(limit(card.isPending() ? title : title.replace("?", ""), 150)))));
+        String payment = card.amount() + " " + upper(card.currency()) + " to " + card.sellerHost();
+        String title = card.isPending() ? "Approve " + payment + "?" : capitalize(card.status()) + ": " + payment;
+        blocks.add(header(h -> h.text(plainText(limit(title, 150)))));
         List<TextObject> fields = List.of(
                 field("Agent", card.agent()),
                 field("Project", card.project()),
