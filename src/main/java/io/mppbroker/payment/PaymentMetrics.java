@@ -1,15 +1,19 @@
 package io.mppbroker.payment;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.mppbroker.approval.Approval;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.Locale;
 
 /** Prometheus figures: payments by tier and outcome, decision latency, pending approvals. */
+/** Registered at start so the gauges exist before the first payment. */
+@Startup
 @ApplicationScoped
 public class PaymentMetrics {
 
@@ -22,8 +26,12 @@ public class PaymentMetrics {
                 .description("Time from a seller's 402 to the broker's decision")
                 .publishPercentileHistogram()
                 .register(registry);
-        registry.gauge("broker.approvals.pending", this, m -> m.pendingApprovals());
-        registry.gauge("broker.holds.active", updates, PaymentUpdates::held);
+        // Strong references: Micrometer holds gauge state weakly by default, and a collected state object
+        // silently turns the gauge into NaN.
+        Gauge.builder("broker.approvals.pending", this, PaymentMetrics::pendingApprovals)
+                .description("Approvals waiting for a human").strongReference(true).register(registry);
+        Gauge.builder("broker.holds.active", updates, PaymentUpdates::held)
+                .description("Agent requests held open on this node").strongReference(true).register(registry);
     }
 
     public void outcome(String tier, PaymentStatus status) {
