@@ -53,7 +53,7 @@ function toast(text, kind = 'info') {
 
 function setLive(state) {
   const live = document.getElementById('live');
-  live.className = 'live ' + state;
+  live.className = 'live state-' + state;
   live.textContent = { live: 'live', connecting: 'connecting…', reconnecting: 'reconnecting…' }[state] || state;
 }
 
@@ -235,7 +235,8 @@ async function decide(node, body) {
         ? 'Your approval is recorded; more approvers are needed.'
         : `You ${data.outcome} this payment.`;
     node.classList.add('answered');
-    toast(`${id}: ${words(data.outcome)}`, 'ok');
+    const amount = `${node.querySelector('.amount .value').textContent} ${node.querySelector('.amount .cur').textContent}`;
+    toast(`${amount} (${node.dataset.agent}): ${data.outcome === 'vote_recorded' ? 'vote recorded' : words(data.outcome) + ' by you'}`, 'ok');
   } else if (response.status === 409 && data.decided_by) {
     node.classList.add('conflict');
     result.className = 'result alert warn';
