@@ -3,7 +3,9 @@ package io.mppbroker.dashboard;
 import at.favre.lib.crypto.bcrypt.BCrypt;
 import at.favre.lib.crypto.bcrypt.LongPasswordStrategies;
 import io.mppbroker.policy.Sha256;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -48,6 +50,11 @@ public class DashboardAccounts {
 
     public DashboardAccounts(DashboardConfig config) {
         this.file = config.accountsFile();
+    }
+
+    /** Reads the file once at start, so its state (loaded, missing, invalid) is in the startup log. */
+    void onStart(@Observes StartupEvent event) {
+        current();
     }
 
     /** True when the password matches the approver's hash. Takes one bcrypt verification whatever the outcome. */
