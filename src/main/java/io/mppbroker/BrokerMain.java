@@ -6,6 +6,7 @@ import java.time.Duration;
 import org.jboss.logging.Logger;
 
 import io.mppbroker.cli.BrokerCli;
+import io.mppbroker.dashboard.SessionKey;
 import io.mppbroker.database.DatabaseSource;
 import io.mppbroker.database.EmbeddedDatabase;
 import io.quarkus.runtime.Application;
@@ -40,6 +41,7 @@ public class BrokerMain {
             Quarkus.run(args);
             return;
         }
+        SessionKey.ensureConfigured();
         DatabaseSource source = DatabaseSource.fromEnvironment();
         if (source instanceof DatabaseSource.External external) {
             LOG.infof("using external PostgreSQL %s", external.redactedUrl());

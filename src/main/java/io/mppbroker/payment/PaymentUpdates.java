@@ -2,6 +2,7 @@ package io.mppbroker.payment;
 
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -26,9 +27,18 @@ public class PaymentUpdates {
     /** Per payment, one future per waiting request; a request that times out removes its own. */
     private final Map<String, Set<CompletableFuture<Void>>> waiters = new ConcurrentHashMap<>();
     private final Emitter<String> changes;
+    private final Event<Changed> observers;
 
-    public PaymentUpdates(@Channel(CHANNEL) @OnOverflow(OnOverflow.Strategy.UNBOUNDED_BUFFER) Emitter<String> changes) {
+    /**
+     * Fired (synchronously) on each wake-up, for views that follow many payments at once, such as the
+     * dashboard's live list. Observers must return at once: they run on the messaging thread.
+     */
+    public record Changed(String paymentId) {}
+
+    public PaymentUpdates(@Channel(CHANNEL) @OnOverflow(OnOverflow.Strategy.UNBOUNDED_BUFFER) Emitter<String> changes,
+                          Event<Changed> observers) {
         this.changes = changes;
+        this.observers = observers;
     }
 
     /** Completes at the next change of the payment, or after {@code wait}. */
@@ -55,6 +65,7 @@ public class PaymentUpdates {
         if (set != null) {
             set.forEach(f -> f.complete(null));
         }
+        observers.fire(new Changed(paymentId));
     }
 
     private void forget(String paymentId, CompletableFuture<Void> future) {

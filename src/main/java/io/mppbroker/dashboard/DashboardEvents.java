@@ -1,0 +1,192 @@
+package io.mppbroker.dashboard;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mppbroker.payment.PaymentUpdates;
+import io.mppbroker.policy.ApproverIdentity;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.ws.rs.sse.Sse;
+import jakarta.ws.rs.sse.SseEventSink;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.microprofile.context.ManagedExecutor;
+import org.jboss.logging.Logger;
+
+/**
+ * The dashboard's live list: one server-sent event stream per open page. Each stream gets a {@code board}
+ * event with the approver's whole board when it opens and again whenever that board changed.
+ *
+ * <p>What triggers a look: every {@link PaymentUpdates.Changed} wake-up (a payment created, parked, approved,
+ * denied, paid, escalated or withdrawn, on any channel; across nodes when the payment-changes channel is
+ * mapped to a message broker). Wake-ups within {@value #COALESCE_MILLIS} ms are coalesced into one rebuild
+ * per approver; the board is re-read from the database and sent only to streams whose last board differs
+ * (compared as JSON text), so a stream never receives the same board twice. A rebuild also runs every
+ * 10 s as a safety net for a lost wake-up, and idle streams get a {@code ping} event every
+ * {@value #PING_SECONDS} s so proxies keep them open and dead connections are noticed.
+ */
+@ApplicationScoped
+public class DashboardEvents {
+
+    private static final Logger LOG = Logger.getLogger(DashboardEvents.class);
+    static final long COALESCE_MILLIS = 150;
+    static final long PING_SECONDS = 20;
+
+    private final class Stream {
+        final String approverId;
+        final SseEventSink sink;
+        final Sse sse;
+        final Instant openedAt = Instant.now();
+        volatile String lastBoard;
+        volatile Instant lastSent = Instant.now();
+
+        Stream(String approverId, SseEventSink sink, Sse sse) {
+            this.approverId = approverId;
+            this.sink = sink;
+            this.sse = sse;
+        }
+
+        void send(String name, String data) {
+            if (sink.isClosed()) {
+                streams.remove(this);
+                return;
+            }
+            lastSent = Instant.now();
+            sink.send(sse.newEventBuilder().name(name).data(String.class, data).reconnectDelay(1000).build())
+                    .whenComplete((ok, failure) -> {
+                        if (failure != null) {
+                            drop(this);
+                        }
+                    });
+        }
+    }
+
+    private final Set<Stream> streams = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean rebuildScheduled = new AtomicBoolean();
+    private final BoardService boards;
+    private final DashboardApprovers approvers;
+    private final DashboardAccounts accounts;
+    private final DashboardConfig config;
+    private final ObjectMapper json;
+    /** Rebuilds read the database: worker threads only, never the event loop the wake-up may arrive on. */
+    private final Executor coalesced;
+    private final ManagedExecutor workers;
+
+    public DashboardEvents(BoardService boards, DashboardApprovers approvers, DashboardAccounts accounts,
+                           DashboardConfig config, ObjectMapper json, ManagedExecutor workers) {
+        this.workers = workers;
+        this.coalesced = CompletableFuture.delayedExecutor(COALESCE_MILLIS, TimeUnit.MILLISECONDS, workers);
+        this.boards = boards;
+        this.approvers = approvers;
+        this.accounts = accounts;
+        this.config = config;
+        this.json = json;
+    }
+
+    /** Opens a stream and sends the current board at once. Blocking (reads the database). */
+    public void open(ApproverIdentity me, SseEventSink sink, Sse sse) {
+        Stream s = new Stream(me.approverId(), sink, sse);
+        synchronized (this) {
+            streams.add(s);
+            String board = render(boards.board(me));
+            s.lastBoard = board;
+            s.send("board", board);
+        }
+    }
+
+    /** Streams open on this node. */
+    public int open() {
+        return streams.size();
+    }
+
+    void onPaymentChanged(@Observes PaymentUpdates.Changed change) {
+        if (streams.isEmpty() || !rebuildScheduled.compareAndSet(false, true)) {
+            return;
+        }
+        coalesced.execute(() -> {
+            rebuildScheduled.set(false);
+            rebuild();
+        });
+    }
+
+    @Scheduled(every = "10s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void safetyNet() {
+        if (streams.isEmpty()) {
+            return;
+        }
+        Instant now = Instant.now();
+        for (Stream s : List.copyOf(streams)) {
+            if (Duration.between(s.openedAt, now).compareTo(config.streamMaxAge()) > 0) {
+                drop(s); // the browser reconnects at once, which re-checks the session
+            }
+        }
+        workers.runAsync(this::rebuild).join();
+        for (Stream s : List.copyOf(streams)) {
+            if (Duration.between(s.lastSent, now).toSeconds() >= PING_SECONDS) {
+                s.send("ping", "");
+            }
+        }
+    }
+
+    /** Re-reads each connected approver's board once and sends it to their streams where it changed. */
+    synchronized void rebuild() {
+        Map<String, List<Stream>> byApprover = new HashMap<>();
+        for (Stream s : streams) {
+            byApprover.computeIfAbsent(s.approverId, id -> new ArrayList<>()).add(s);
+        }
+        for (Map.Entry<String, List<Stream>> e : byApprover.entrySet()) {
+            Optional<ApproverIdentity> me = accounts.exists(e.getKey()) ? approvers.byId(e.getKey()) : Optional.empty();
+            if (me.isEmpty()) {
+                e.getValue().forEach(this::drop); // account removed or no project left: the reconnect gets a 401
+                continue;
+            }
+            String board;
+            try {
+                board = render(boards.board(me.get()));
+            } catch (RuntimeException ex) {
+                LOG.warnf("dashboard board for %s not rebuilt: %s", e.getKey(), ex.toString());
+                continue;
+            }
+            for (Stream s : e.getValue()) {
+                if (!board.equals(s.lastBoard)) {
+                    s.lastBoard = board;
+                    s.send("board", board);
+                }
+            }
+        }
+    }
+
+    private void drop(Stream s) {
+        streams.remove(s);
+        try {
+            s.sink.close();
+        } catch (RuntimeException ignored) {
+            // already closed by the client
+        }
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        List.copyOf(streams).forEach(this::drop);
+    }
+
+    String render(Board board) {
+        try {
+            return json.writeValueAsString(board);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("board not serialisable", e);
+        }
+    }
+}
