@@ -150,6 +150,30 @@ class AccessGrantsTest {
     }
 
     @Test
+    void aGrantedWriteForwardsTheBodyAndIdempotencyKeyAndReplaysPassThrough() {
+        String key = "idem-" + System.nanoTime();
+        Response first = given().header("Authorization", AGENT).header("Idempotency-Key", key)
+                .contentType("application/x-www-form-urlencoded").body("amount=2000&currency=usd&metadata[order]=o-1")
+                .post("/stripe/v1/payment_intents");
+        first.then().statusCode(200);
+        FakeStripe.RecordedRequest seen = lastStripeRequest();
+        assertEquals(Map.of("amount", "2000", "currency", "usd", "metadata[order]", "o-1"), seen.params());
+        assertEquals(key, seen.idempotencyKey());
+        assertEquals(FakeStripe.accountOf(FakeStripeResource.BROKER_KEY), seen.account());
+        assertNull(first.header("Idempotent-Replayed"));
+
+        Response again = given().header("Authorization", AGENT).header("Idempotency-Key", key)
+                .contentType("application/x-www-form-urlencoded").body("amount=2000&currency=usd&metadata[order]=o-1")
+                .post("/stripe/v1/payment_intents");
+        again.then().statusCode(200);
+        assertEquals("true", again.header("Idempotent-Replayed"));
+        assertArrayEquals(first.asByteArray(), again.asByteArray());
+        Map<String, Object> line = lastAccessLine("billing-reconciler-1");
+        assertEquals("stripe:payment_intents:write", line.get("action"));
+        assertEquals("stripe-intents", line.get("grant_id"));
+    }
+
+    @Test
     void writesNeedTheirOwnGrant() {
         int before = FakeStripeResource.stripe().requests().size();
         given().header("Authorization", AGENT).contentType(ContentType.URLENC).body("amount=100&currency=usd")
