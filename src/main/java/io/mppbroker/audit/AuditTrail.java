@@ -43,6 +43,20 @@ public class AuditTrail {
 
     @Transactional(Transactional.TxType.MANDATORY)
     public void record(AuditEntry entry) {
+        recordLine(entry, toLine(entry));
+    }
+
+    /** An access decision: the payment line's keys plus {@code grant_id} and {@code expires}, in the same chain. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void record(AccessAuditEntry access) {
+        AuditEntry entry = access.asEntry();
+        Map<String, Object> line = toLine(entry);
+        line.put("grant_id", access.grantId());
+        line.put("expires", access.expires() == null ? null : access.expires().toString());
+        recordLine(entry, line);
+    }
+
+    private void recordLine(AuditEntry entry, Map<String, Object> line) {
         AuditEvent row = new AuditEvent();
         row.ts = entry.ts();
         row.event = entry.event();
@@ -63,7 +77,7 @@ public class AuditTrail {
         row.policyVersion = entry.policyVersion();
         em.flush();
         AuditChainHead head = lockHead();
-        append(head, row, AuditLines.seal(toLine(entry), head.seq + 1, head.hash));
+        append(head, row, AuditLines.seal(line, head.seq + 1, head.hash));
     }
 
     /**

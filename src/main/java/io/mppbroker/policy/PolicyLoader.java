@@ -56,7 +56,7 @@ public final class PolicyLoader {
     static final Pattern TELEGRAM_CHAT = Pattern.compile("-?[0-9]{1,20}");
 
     private static final Set<String> ROOT_KEYS = keys("project", "currency", "agents", "payment", "budgets", "tiers",
-            "sellers", "recurring", "approvers", "routing");
+            "sellers", "recurring", "approvers", "routing", "grants");
     private static final Set<String> AGENT_KEYS = keys("id", "token_sha256", "owner");
     private static final Set<String> APPROVER_KEYS = keys("id", "token_sha256", "slack_user", "telegram_user");
     private static final Set<String> PAYMENT_KEYS = keys("stripe_payment_method");
@@ -71,6 +71,8 @@ public final class PolicyLoader {
     private static final Set<String> ROUTE_KEYS = keys("approvers", "slack", "telegram", "dashboard", "timeout");
     private static final Set<String> SLACK_KEYS = keys("channel", "users");
     private static final Set<String> TELEGRAM_KEYS = keys("chats");
+    private static final Set<String> GRANT_KEYS = keys("id", "service", "actions", "resources", "branches", "deny");
+    static final Pattern SERVICE = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,62}");
 
     // Exact decimals: floats become BigDecimal with their written scale, so "100.10" can be echoed as written.
     private static final YAMLMapper YAML = YAMLMapper.builder()
@@ -157,10 +159,11 @@ public final class PolicyLoader {
             checkUniqueness(agents, approvers);
             checkOwners(agents, approvers);
             Routing routing = routing(root, agents, approvers);
+            List<Grant> grants = grants(root, project);
 
             if (!errors.isEmpty()) throw failure();
             return new ProjectPolicy(project, currency, agents, paymentMethod, budgets, tiers, sellers, recurring,
-                    approvers, routing, source, Sha256.hex(bytes));
+                    approvers, routing, source, Sha256.hex(bytes), grants);
         }
 
         private JsonNode readTree() {
@@ -838,6 +841,80 @@ public final class PolicyLoader {
                 if (errors.size() != before) return null;
             }
             return new Route(ids, channel, slackUsers, chats, dashboard, timeout);
+        }
+
+        /** Optional access grants; absent or empty = the project's agents may access nothing (deny by default). */
+        private List<Grant> grants(JsonNode root, String project) {
+            List<Grant> result = new ArrayList<>();
+            JsonNode list = root.get("grants");
+            if (list == null) return result;
+            if (!list.isArray()) {
+                error("grants", "must be a list of grants (- service: ..., actions: [...]), not " + kind(list));
+                return result;
+            }
+            Set<String> ids = new HashSet<>();
+            for (int i = 0; i < list.size(); i++) {
+                String path = "grants[" + i + "]";
+                JsonNode entry = list.get(i);
+                if (!entry.isObject()) {
+                    error(path, "must be a mapping with service and actions, not " + kind(entry));
+                    continue;
+                }
+                int before = errors.size();
+                checkKeys((ObjectNode) entry, path, GRANT_KEYS);
+                String id = project + "#" + i;
+                if (entry.has("id")) {
+                    String explicit = requiredString(entry, path, "id");
+                    if (explicit != null && !ID.matcher(explicit).matches()) {
+                        error(path + ".id", quote(explicit) + " is not a valid id: use up to 128 letters, digits and . _ @ + -, "
+                                + "starting with a letter or digit");
+                    } else if (explicit != null) {
+                        id = explicit;
+                    }
+                }
+                if (!ids.add(id)) error(path + ".id", quote(id) + " is used by another grant");
+                String service = requiredString(entry, path, "service");
+                if (service != null && !SERVICE.matcher(service).matches()) {
+                    error(path + ".service", quote(service) + " is not a service name (lowercase letters, digits, . _ -, e.g. aws, git, tools, stripe)");
+                }
+                List<String> actions = patternList(entry, path, "actions", true);
+                List<String> resources = patternList(entry, path, "resources", false);
+                List<String> branches = patternList(entry, path, "branches", false);
+                List<String> deny = patternList(entry, path, "deny", false);
+                for (int r = 0; r < resources.size(); r++) {
+                    String res = resources.get(r);
+                    if (res.startsWith("arn:") && res.split(":", 6).length < 6) {
+                        error(path + ".resources[" + r + "]", quote(res) + " is not a complete ARN (arn:partition:service:region:account:resource)");
+                    }
+                }
+                if (errors.size() == before) result.add(new Grant(id, service, actions, resources, branches, deny));
+            }
+            return result;
+        }
+
+        /** A list of non-empty strings; {@code required} lists must hold at least one. */
+        private List<String> patternList(JsonNode entry, String path, String key, boolean required) {
+            List<String> result = new ArrayList<>();
+            JsonNode list = entry.get(key);
+            String field = path + "." + key;
+            if (list == null) {
+                if (required) error(field, "is required (a list such as [\"*\"])");
+                return result;
+            }
+            if (!list.isArray() || list.isEmpty()) {
+                error(field, "must be a non-empty list of strings, not " + (list.isArray() ? "an empty list" : kind(list))
+                        + (required ? "" : " (remove the key for no restriction)"));
+                return result;
+            }
+            for (int i = 0; i < list.size(); i++) {
+                JsonNode item = list.get(i);
+                if (!item.isTextual() || item.textValue().isBlank()) {
+                    error(field + "[" + i + "]", "must be a non-empty string, not " + (item.isTextual() ? "an empty string" : kind(item)));
+                } else {
+                    result.add(item.textValue());
+                }
+            }
+            return result;
         }
 
         // ---- field helpers --------------------------------------------------------------------------

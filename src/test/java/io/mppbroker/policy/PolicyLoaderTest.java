@@ -105,8 +105,59 @@ class PolicyLoaderTest {
         List<String> errors = errors(VALID.replace("currency: usd", "currency: usd\ncolour: red")
                 .replace("  per_day: \"300.00\"", "  per_week: \"300.00\""));
         assertEquals(List.of(
-                f() + ": colour: unknown key (allowed here: project, currency, agents, payment, budgets, tiers, sellers, recurring, approvers, routing)",
+                f() + ": colour: unknown key (allowed here: project, currency, agents, payment, budgets, tiers, sellers, recurring, approvers, routing, grants)",
                 f() + ": budgets.per_week: unknown key (allowed here: per_task, per_day, per_month)"), errors);
+    }
+
+    @Test
+    void grantsAreReadWithStableIds() throws Exception {
+        ProjectPolicy p = PolicyLoader.load(write("research.yaml", VALID + """
+                grants:
+                  - service: aws
+                    actions: [s3:GetObject]
+                    resources: ["arn:aws:s3:::ledger-internal/*"]
+                  - id: tools-grant
+                    service: tools
+                    actions: [Bash]
+                    deny: ["rm -rf"]
+                  - service: git
+                    actions: [push]
+                    resources: ["acme/billing-ledger"]
+                    branches: ["feature/*"]
+                """));
+        assertEquals(List.of(
+                new Grant("research#0", "aws", List.of("s3:GetObject"), List.of("arn:aws:s3:::ledger-internal/*"), null, null),
+                new Grant("tools-grant", "tools", List.of("Bash"), null, null, List.of("rm -rf")),
+                new Grant("research#2", "git", List.of("push"), List.of("acme/billing-ledger"), List.of("feature/*"), null)),
+                p.grants());
+        assertEquals(List.of(), PolicyLoader.load(write("research.yaml", VALID)).grants(), "no grants section: nothing granted");
+    }
+
+    @Test
+    void grantErrorsAreNamed() {
+        List<String> errors = errors(VALID + """
+                grants:
+                  - service: AWS
+                    actions: []
+                    resources: ["arn:aws:s3"]
+                    colour: red
+                  - id: dup
+                    service: git
+                    actions: [push]
+                  - id: dup
+                    service: git
+                    actions: [read]
+                    branches: [""]
+                  - "tools"
+                """);
+        assertEquals(List.of(
+                f() + ": grants[0].colour: unknown key (allowed here: id, service, actions, resources, branches, deny)",
+                f() + ": grants[0].service: \"AWS\" is not a service name (lowercase letters, digits, . _ -, e.g. aws, git, tools, stripe)",
+                f() + ": grants[0].actions: must be a non-empty list of strings, not an empty list",
+                f() + ": grants[0].resources[0]: \"arn:aws:s3\" is not a complete ARN (arn:partition:service:region:account:resource)",
+                f() + ": grants[2].id: \"dup\" is used by another grant",
+                f() + ": grants[2].branches[0]: must be a non-empty string, not an empty string",
+                f() + ": grants[3]: must be a mapping with service and actions, not a string"), errors);
     }
 
     @Test
@@ -251,7 +302,7 @@ class PolicyLoaderTest {
                 .replace("stripe_payment_method: pm_card_visa", "stripe_payment_method: card_visa")
                 .replace(APPROVER, "abc");
         assertEquals(List.of(
-                f() + ": owner: unknown key (allowed here: project, currency, agents, payment, budgets, tiers, sellers, recurring, approvers, routing)",
+                f() + ": owner: unknown key (allowed here: project, currency, agents, payment, budgets, tiers, sellers, recurring, approvers, routing, grants)",
                 f() + ": payment.stripe_payment_method: \"card_visa\" is not a Stripe PaymentMethod id (pm_...)",
                 f() + ": budgets.per_task: 100.10 is a YAML number; write it as a quoted string (\"100.10\") so the value stays exact",
                 f() + ": tiers.explicit_above: 250.00 must not be greater than tiers.ceiling 100.00",

@@ -65,6 +65,8 @@ public final class FakeStripe implements AutoCloseable {
     static final String GRANTED_TOKENS_HELPER = "/v1/test_helpers/shared_payment/granted_tokens";
     static final String GRANTED_TOKENS = "/v1/shared_payment/granted_tokens";
     static final String PAYMENT_INTENTS = "/v1/payment_intents";
+    static final String CHARGES = "/v1/charges";
+    static final String CUSTOMERS = "/v1/customers";
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -116,6 +118,8 @@ public final class FakeStripe implements AutoCloseable {
     private final Map<String, IdempotentResult> idempotency = new HashMap<>();
     private final Map<String, String> sellerProfiles = new ConcurrentHashMap<>();
     private final List<RecordedRequest> requests = new ArrayList<>();
+    /** Seeded charges and customers (JSON objects), oldest first, for the list endpoints. */
+    private final Map<String, List<ObjectNode>> listed = new HashMap<>();
     private final AtomicInteger mintCalls = new AtomicInteger();
     private final AtomicLong clockOffsetMillis = new AtomicLong();
     private final AtomicInteger failuresToInject = new AtomicInteger();
@@ -193,6 +197,73 @@ public final class FakeStripe implements AutoCloseable {
      */
     public void bindSellerProfile(String secretKey, String networkBusinessProfile) {
         sellerProfiles.put(accountOf(secretKey), networkBusinessProfile);
+    }
+
+    /** Adds a charge to the account of {@code secretKey}, listed by {@code GET /v1/charges}; returns its id. */
+    public String seedCharge(String secretKey, long amount, String currency) {
+        ObjectNode n = NODES.objectNode();
+        n.put("id", "ch_" + randomId(24));
+        n.put("object", "charge");
+        n.put("amount", amount);
+        n.put("currency", currency);
+        n.put("status", "succeeded");
+        return seed(CHARGES, secretKey, n);
+    }
+
+    /** Adds a customer to the account of {@code secretKey}, listed by {@code GET /v1/customers}; returns its id. */
+    public String seedCustomer(String secretKey, String email) {
+        ObjectNode n = NODES.objectNode();
+        n.put("id", "cus_" + randomId(14));
+        n.put("object", "customer");
+        n.put("email", email);
+        return seed(CUSTOMERS, secretKey, n);
+    }
+
+    private String seed(String path, String secretKey, ObjectNode object) {
+        synchronized (lock) {
+            List<ObjectNode> all = listed.computeIfAbsent(accountOf(secretKey) + path, k -> new ArrayList<>());
+            object.put("created", nowSeconds());
+            object.put("livemode", false);
+            all.add(object);
+            return object.get("id").asText();
+        }
+    }
+
+    /** Stripe list semantics: newest first, {@code limit} 1..100 (default 10), cursor {@code starting_after}. */
+    private String list(String path, Map<String, String> params, String account) {
+        allowOnly(params, Set.of("limit", "starting_after", "ending_before"), "expand", "created");
+        List<ObjectNode> newestFirst = new ArrayList<>(listed.getOrDefault(account + path, List.of()));
+        java.util.Collections.reverse(newestFirst);
+        long limit = params.containsKey("limit") ? integer(params, "limit", true) : 10;
+        if (limit < 1 || limit > 100) {
+            throw invalid("parameter_invalid_integer", "limit", "This value must be between 1 and 100.");
+        }
+        int from = 0;
+        String after = params.get("starting_after");
+        if (after != null) {
+            from = -1;
+            for (int i = 0; i < newestFirst.size(); i++) {
+                if (newestFirst.get(i).get("id").asText().equals(after)) from = i + 1;
+            }
+            if (from < 0) {
+                throw noSuch(path.equals(CHARGES) ? "charge" : "customer", after, "starting_after");
+            }
+        }
+        int to = (int) Math.min(newestFirst.size(), from + limit);
+        ObjectNode n = NODES.objectNode();
+        n.put("object", "list");
+        var data = n.putArray("data");
+        newestFirst.subList(from, to).forEach(data::add);
+        n.put("has_more", to < newestFirst.size());
+        n.put("url", path);
+        return n.toString();
+    }
+
+    private String retrieveListed(String path, String id, String account) {
+        for (ObjectNode o : listed.getOrDefault(account + path, List.of())) {
+            if (o.get("id").asText().equals(id)) return o.toString();
+        }
+        throw noSuch(path.equals(CHARGES) ? "charge" : "customer", id, "id");
     }
 
     /** Moves this fake's clock (token expiry) forward. */
@@ -358,6 +429,16 @@ public final class FakeStripe implements AutoCloseable {
         }
         if (path.equals(PAYMENT_INTENTS) && method.equals("POST")) {
             return this::createPaymentIntent;
+        }
+        if ((path.equals(CHARGES) || path.equals(CUSTOMERS)) && method.equals("GET")) {
+            return (p, a, v, k) -> list(path, p, a);
+        }
+        for (String base : List.of(CHARGES, CUSTOMERS)) {
+            if (path.startsWith(base + "/") && method.equals("GET") && ID_PATH.matcher(path.substring(base.length())).matches()
+                    && !path.endsWith("/revoke")) {
+                String id = path.substring(base.length() + 1);
+                return (p, a, v, k) -> retrieveListed(base, id, a);
+            }
         }
         for (String base : List.of(ISSUED_TOKENS, GRANTED_TOKENS_HELPER, GRANTED_TOKENS, PAYMENT_INTENTS)) {
             if (!path.startsWith(base + "/")) {
