@@ -17,7 +17,8 @@ import java.util.Set;
  * {@link #currency()} (lowercase ISO 4217, as in MPP requests). {@code versionHash} is the hex SHA-256 of
  * the file bytes, so a decision can name the exact policy version it was made under (with overlays, see
  * {@link PolicyVersion#of}). {@code routing} is never null: without a {@code routing} section it is
- * {@link Routing#builtIn} over every approver of the file.
+ * {@link Routing#builtIn} over every approver of the file. {@code mode} is never null: {@link PolicyMode#ENFORCE}
+ * unless the file says {@code mode: observe}.
  */
 public record ProjectPolicy(
         String project,
@@ -31,7 +32,8 @@ public record ProjectPolicy(
         List<ApproverEntry> approvers,
         Routing routing,
         Path source,
-        String versionHash) {
+        String versionHash,
+        PolicyMode mode) {
 
     public ProjectPolicy {
         Objects.requireNonNull(project, "project");
@@ -43,6 +45,15 @@ public record ProjectPolicy(
         Objects.requireNonNull(recurring, "recurring");
         approvers = List.copyOf(approvers);
         if (routing == null) routing = Routing.builtIn(approvers.stream().map(ApproverEntry::id).toList());
+        if (mode == null) mode = PolicyMode.ENFORCE;
+    }
+
+    /** A policy in enforce mode (no {@code mode} key). */
+    public ProjectPolicy(String project, String currency, List<AgentEntry> agents, String stripePaymentMethod,
+                         Budgets budgets, Tiers tiers, SellerRules sellers, RecurringRule recurring,
+                         List<ApproverEntry> approvers, Routing routing, Path source, String versionHash) {
+        this(project, currency, agents, stripePaymentMethod, budgets, tiers, sellers, recurring, approvers, routing,
+                source, versionHash, PolicyMode.ENFORCE);
     }
 
     /** A policy without a {@code routing} section (built-in routing). */
@@ -50,7 +61,11 @@ public record ProjectPolicy(
                          Budgets budgets, Tiers tiers, SellerRules sellers, RecurringRule recurring,
                          List<ApproverEntry> approvers, Path source, String versionHash) {
         this(project, currency, agents, stripePaymentMethod, budgets, tiers, sellers, recurring, approvers, null,
-                source, versionHash);
+                source, versionHash, PolicyMode.ENFORCE);
+    }
+
+    public boolean observes() {
+        return mode == PolicyMode.OBSERVE;
     }
 
     /** Number of minor-unit digits of the currency (2 for usd, 0 for jpy). */
