@@ -297,7 +297,9 @@ public class PaymentPipeline {
             ledger.lockProject(p.project);
             String version = policyVersion(policy.get(), p.project, now);
             Verdict hard = PaymentPolicy.evaluate(policy.get(), facts(p, offer, policy.get(), now), overlays(p, now));
-            if (hard.tier() == Tier.DENY) {
+            // A project switched to observe mode while this payment waited: its hard limits no longer block either.
+            boolean waived = policy.get().observes() && ObserveMode.overrides(hard);
+            if (hard.tier() == Tier.DENY && !waived) {
                 denyAfterApproval(p, offer, hard.rule(), hard.reason(), version, now);
                 return false;
             }
