@@ -6,11 +6,12 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * Commands the broker's jar runs without starting the broker (no HTTP server, no database):
- * {@code java -jar quarkus-run.jar audit verify <file|dir>}. Exit codes: 0 OK, 1 verification failed,
+ * Commands the broker's jar runs without starting the broker (no HTTP server; only {@code policy backtest}
+ * reads the database): {@code java -jar quarkus-run.jar audit verify <file|dir>}, {@code policy validate},
+ * {@code policy test}, {@code policy backtest}. Exit codes: 0 OK, 1 verification or test failed,
  * 2 usage error or unreadable input.
  */
-@Command(name = "mpp-broker", mixinStandardHelpOptions = true, subcommands = AuditCommand.class,
+@Command(name = "mpp-broker", mixinStandardHelpOptions = true, subcommands = {AuditCommand.class, PolicyCommand.class},
         description = "Without a command, starts the broker. Commands run offline:")
 public final class BrokerCli {
 
@@ -18,7 +19,7 @@ public final class BrokerCli {
     public static final int BROKEN = 1;
     public static final int USAGE = 2;
 
-    private static final Set<String> COMMANDS = Set.of("audit");
+    private static final Set<String> COMMANDS = Set.of("audit", "policy");
 
     private BrokerCli() {}
 
@@ -36,7 +37,7 @@ public final class BrokerCli {
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler((e, commandLine, parsed) -> {
-            commandLine.getErr().println("cannot verify: " + e.getMessage());
+            commandLine.getErr().println("cannot " + commandLine.getCommandName() + ": " + e.getMessage());
             return USAGE;
         });
         return cli.execute(args);

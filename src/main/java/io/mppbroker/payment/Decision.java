@@ -10,7 +10,9 @@ import java.time.Instant;
 
 /**
  * Why a payment was allowed, refused or parked. {@code basis} says who authorized it: {@code policy} (a
- * rule of the policy version recorded here) or {@code human} (the approver in {@code decidedBy}).
+ * rule of the policy version recorded here), {@code human} (the approver in {@code decidedBy}), {@code timeout}, or
+ * {@code autonomous}: paid in observe mode without enforcing the policy, whose own verdict is kept in
+ * {@code observedTier}, {@code observedRule} and {@code observedReason} (null for every other basis).
  */
 @Entity
 @Table(name = "decision")
@@ -32,6 +34,12 @@ public class Decision extends PanacheEntityBase {
     public String currency;
     @Column(name = "created_at")
     public Instant createdAt;
+    @Column(name = "observed_tier")
+    public String observedTier;
+    @Column(name = "observed_rule")
+    public String observedRule;
+    @Column(name = "observed_reason")
+    public String observedReason;
 
     /** Records a decision about the payment, and makes it the payment's current one. */
     public static Decision record(Payment p, String tier, String basis, String rule, String reason, String policyVersion,

@@ -15,6 +15,7 @@ import io.mppbroker.mpp.MppProtocolException;
 import io.mppbroker.mpp.ParsedChallenges;
 import io.mppbroker.mpp.Receipt;
 import io.mppbroker.mpp.SellerProblem;
+import io.mppbroker.policy.ObserveMode;
 import io.mppbroker.policy.PaymentFacts;
 import io.mppbroker.policy.Overlays;
 import io.mppbroker.policy.PaymentPolicy;
@@ -206,7 +207,10 @@ public class PaymentPipeline {
 
     // ---- decide ------------------------------------------------------------------------------------
 
-    /** Policy and budgets decide under the project's ledger lock; an auto payment reserves its amount at once. */
+    /**
+     * Policy and budgets decide under the project's ledger lock; an auto payment reserves its amount at once. In
+     * observe mode the verdict is kept as {@code observed_*} on an AUTO decision with basis {@code autonomous}.
+     */
     private Verdict decide(String paymentId, Offer offer, Instant challengedAt) {
         Verdict verdict = QuarkusTransaction.requiringNew().call(() -> {
             Payment p = Payment.findById(paymentId);
@@ -222,8 +226,16 @@ public class PaymentPipeline {
                 v = PaymentPolicy.evaluate(policy.get(), facts(p, offer, policy.get(), now), overlays(p, now));
                 version = policyVersion(policy.get(), p.project, now);
             }
-            Decision d = newDecision(p, v.tier().name(), "policy", v.rule(), v.reason(), version, null, offer.amount(),
-                    offer.currency());
+            // Observe mode: the policy's verdict is recorded beside the decision, and the payment goes ahead.
+            Verdict observed = policy.isPresent() && policy.get().observes() && ObserveMode.overrides(v) ? v : null;
+            if (observed != null) v = ObserveMode.allow(observed);
+            Decision d = newDecision(p, v.tier().name(), observed == null ? "policy" : ObserveMode.BASIS, v.rule(),
+                    v.reason(), version, null, offer.amount(), offer.currency());
+            if (observed != null) {
+                d.observedTier = observed.tier().name();
+                d.observedRule = observed.rule();
+                d.observedReason = observed.reason();
+            }
             switch (v.tier()) {
                 case AUTO -> {
                     ledger.reserve(p.id, p.project, p.task, p.sellerHost, offer.amount(), offer.currency(), now);
@@ -283,7 +295,9 @@ public class PaymentPipeline {
             ledger.lockProject(p.project);
             String version = policyVersion(policy.get(), p.project, now);
             Verdict hard = PaymentPolicy.evaluate(policy.get(), facts(p, offer, policy.get(), now), overlays(p, now));
-            if (hard.tier() == Tier.DENY) {
+            // A project switched to observe mode while this payment waited: its hard limits no longer block either.
+            boolean waived = policy.get().observes() && ObserveMode.overrides(hard);
+            if (hard.tier() == Tier.DENY && !waived) {
                 denyAfterApproval(p, offer, hard.rule(), hard.reason(), version, now);
                 return false;
             }

@@ -38,9 +38,14 @@ public record PaymentView(
     /**
      * Why the payment went the way it did. For a human decision: who, their note, and the revisions that
      * came with it ({@code max_amount}, {@code task_budget}, {@code seller_allowance}), as structured fields.
+     * In observe mode, {@code observed} is what the policy would have decided.
      */
     public record DecisionView(String id, String tier, String basis, String rule, String reason, String approvedBy,
-                               String note, String maxAmount, Map<String, Object> revisions) {}
+                               String note, String maxAmount, Map<String, Object> revisions,
+                               @JsonInclude(JsonInclude.Include.NON_NULL) Observed observed) {}
+
+    /** In observe mode (basis {@code autonomous}): the verdict the policy would have given. */
+    public record Observed(String tier, String rule, String reason) {}
 
     public record ApprovalView(String id, String tier, String reason, String status, int requiredApprovals,
                                String decidedBy, String decidedVia, String note, String maxAmount,
@@ -63,7 +68,8 @@ public record PaymentView(
         Decision d = p.decisionId == null ? null : Decision.findById(p.decisionId);
         DecisionView decision = d == null ? null : new DecisionView(d.id, lower(d.tier), d.basis, d.rule, d.reason,
                 p.approvedBy, p.approvalNote, money(p.approvedMaxAmount, p.currency),
-                approval == null || approval.revision == null || approval.revision.isEmpty() ? null : approval.revision);
+                approval == null || approval.revision == null || approval.revision.isEmpty() ? null : approval.revision,
+                d.observedTier == null ? null : new Observed(lower(d.observedTier), d.observedRule, d.observedReason));
         ResponseView response = p.responseStatus == null ? null : response(p);
         return new PaymentView(p.id, p.status.wire(), p.project, p.agent, p.task, p.purpose, money(p.amount, p.currency), p.currency,
                 new Seller(p.requestUrl, p.sellerHost, p.realm, p.networkProfile),

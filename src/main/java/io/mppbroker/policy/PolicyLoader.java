@@ -56,7 +56,7 @@ public final class PolicyLoader {
     static final Pattern TELEGRAM_CHAT = Pattern.compile("-?[0-9]{1,20}");
 
     private static final Set<String> ROOT_KEYS = keys("project", "currency", "agents", "payment", "budgets", "tiers",
-            "sellers", "recurring", "approvers", "routing", "grants");
+            "sellers", "recurring", "approvers", "routing", "grants", "mode");
     private static final Set<String> AGENT_KEYS = keys("id", "token_sha256", "owner");
     private static final Set<String> APPROVER_KEYS = keys("id", "token_sha256", "slack_user", "telegram_user");
     private static final Set<String> PAYMENT_KEYS = keys("stripe_payment_method");
@@ -100,7 +100,22 @@ public final class PolicyLoader {
      * check and {@link ProjectPolicy#source()}); the version hash is computed over exactly these bytes.
      */
     public static ProjectPolicy parse(Path source, byte[] bytes) throws PolicyValidationException {
-        return new Reader(source, bytes).read();
+        return new Reader(source, bytes, true).read();
+    }
+
+    /**
+     * Reads a policy that is not (yet) deployed, for {@code policy test} and {@code policy backtest}: validated like
+     * any policy file except that the file may be named anything ({@code research.candidate.yaml}).
+     */
+    public static ProjectPolicy loadCandidate(Path file) throws PolicyValidationException {
+        try {
+            if (Files.size(file) > MAX_FILE_BYTES) {
+                throw new PolicyValidationException(file, List.of(file + ": (file): is larger than " + MAX_FILE_BYTES + " bytes"));
+            }
+            return new Reader(file, Files.readAllBytes(file), false).read();
+        } catch (IOException e) {
+            throw new PolicyValidationException(file, List.of(file + ": (file): cannot be read: " + e));
+        }
     }
 
     private static Set<String> keys(String... names) {
@@ -127,13 +142,15 @@ public final class PolicyLoader {
     private static final class Reader {
         private final Path source;
         private final byte[] bytes;
+        private final boolean checkFileName;
         private final List<String> errors = new ArrayList<>();
         /** Minor digits of the policy currency, or -1 while unknown (then digit checks are skipped). */
         private int digits = -1;
 
-        Reader(Path source, byte[] bytes) {
+        Reader(Path source, byte[] bytes, boolean checkFileName) {
             this.source = source;
             this.bytes = bytes;
+            this.checkFileName = checkFileName;
         }
 
         ProjectPolicy read() throws PolicyValidationException {
@@ -160,10 +177,11 @@ public final class PolicyLoader {
             checkOwners(agents, approvers);
             Routing routing = routing(root, agents, approvers);
             List<Grant> grants = grants(root, project);
+            PolicyMode mode = mode(root);
 
             if (!errors.isEmpty()) throw failure();
             return new ProjectPolicy(project, currency, agents, paymentMethod, budgets, tiers, sellers, recurring,
-                    approvers, routing, source, Sha256.hex(bytes), grants);
+                    approvers, routing, source, Sha256.hex(bytes), grants, mode);
         }
 
         private JsonNode readTree() {
@@ -204,7 +222,7 @@ public final class PolicyLoader {
                 return project;
             }
             String fileName = source.getFileName() == null ? "" : source.getFileName().toString();
-            if (!fileName.equals(project + ".yaml") && !fileName.equals(project + ".yml")) {
+            if (checkFileName && !fileName.equals(project + ".yaml") && !fileName.equals(project + ".yml")) {
                 error("project", quote(project) + " does not match the file name " + fileName + " (expected "
                         + project + ".yaml or " + project + ".yml)");
             }
@@ -303,6 +321,22 @@ public final class PolicyLoader {
                 error("payment.stripe_payment_method", quote(pm) + " is not a Stripe PaymentMethod id (pm_...)");
             }
             return pm;
+        }
+
+        /** {@code mode: enforce | observe}; absent means enforce. */
+        private PolicyMode mode(JsonNode root) {
+            JsonNode node = root.get("mode");
+            if (node == null) return PolicyMode.ENFORCE;
+            if (node.isTextual()) {
+                for (PolicyMode m : PolicyMode.values()) {
+                    if (m.text().equals(node.textValue())) return m;
+                }
+                error("mode", "must be enforce or observe, not " + quote(node.textValue()));
+            } else {
+                error("mode", "must be enforce or observe, not " + kind(node)
+                        + (node.isNull() ? " (remove the key to enforce the policy)" : ""));
+            }
+            return PolicyMode.ENFORCE;
         }
 
         private Budgets budgets(JsonNode root) {

@@ -202,15 +202,22 @@ public class PolicyRegistry {
     private List<Path> policyFiles() throws IOException {
         try (Stream<Path> entries = Files.list(dir)) {
             return entries
-                    .filter(p -> {
-                        String name = p.getFileName().toString();
-                        // Dot files are editor droppings (.#research.yaml, swap files), never policies.
-                        return !name.startsWith(".") && (name.endsWith(".yaml") || name.endsWith(".yml"));
-                    })
+                    .filter(p -> isPolicyFileName(p.getFileName().toString()))
                     .filter(Files::isRegularFile)
                     .sorted(Comparator.comparing(p -> p.getFileName().toString()))
                     .toList();
         }
+    }
+
+    /**
+     * Whether a file of the budgets directory is read as a policy: {@code *.yaml} / {@code *.yml}, except dot files
+     * (editor droppings such as {@code .#research.yaml}) and {@code *.test.yaml} / {@code *.test.yml} (tables for
+     * {@code policy test}, which may sit beside the policies they test).
+     */
+    public static boolean isPolicyFileName(String name) {
+        if (name.startsWith(".")) return false;
+        if (name.endsWith(".test.yaml") || name.endsWith(".test.yml")) return false;
+        return name.endsWith(".yaml") || name.endsWith(".yml");
     }
 
     private Parsed parse(Path file) {
@@ -241,7 +248,7 @@ public class PolicyRegistry {
      * serving several projects: the same approver id with the same token hash may appear in several files.
      * Likewise a Slack or Telegram user id belongs to one approver id broker-wide.
      */
-    private static List<String> tokenConflicts(ProjectPolicy candidate, Collection<ProjectPolicy> others) {
+    static List<String> tokenConflicts(ProjectPolicy candidate, Collection<ProjectPolicy> others) {
         Map<String, String> agentHashes = new HashMap<>();     // hash -> "agent X of project Y (file)"
         Map<String, String> approverHashes = new HashMap<>();  // hash -> approver id
         Map<String, String> approverWhere = new HashMap<>();   // hash -> "approver X of project Y (file)"

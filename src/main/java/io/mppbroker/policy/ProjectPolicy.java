@@ -18,7 +18,8 @@ import java.util.Set;
  * the file bytes, so a decision can name the exact policy version it was made under (with overlays, see
  * {@link PolicyVersion#of}). {@code routing} is never null: without a {@code routing} section it is
  * {@link Routing#builtIn} over every approver of the file. {@code grants} (never null, may be empty) are the
- * access grants checked by {@code io.mppbroker.access.AccessPolicy}.
+ * access grants checked by {@code io.mppbroker.access.AccessPolicy}. {@code mode} is never null:
+ * {@link PolicyMode#ENFORCE} unless the file says {@code mode: observe}.
  */
 public record ProjectPolicy(
         String project,
@@ -33,7 +34,8 @@ public record ProjectPolicy(
         Routing routing,
         Path source,
         String versionHash,
-        List<Grant> grants) {
+        List<Grant> grants,
+        PolicyMode mode) {
 
     public ProjectPolicy {
         Objects.requireNonNull(project, "project");
@@ -46,14 +48,33 @@ public record ProjectPolicy(
         approvers = List.copyOf(approvers);
         if (routing == null) routing = Routing.builtIn(approvers.stream().map(ApproverEntry::id).toList());
         grants = grants == null ? List.of() : List.copyOf(grants);
+        if (mode == null) mode = PolicyMode.ENFORCE;
     }
 
-    /** A policy without access grants (its agents may use no gateway or service: deny by default). */
+    /** A policy with access grants, in enforce mode. */
+    public ProjectPolicy(String project, String currency, List<AgentEntry> agents, String stripePaymentMethod,
+                         Budgets budgets, Tiers tiers, SellerRules sellers, RecurringRule recurring,
+                         List<ApproverEntry> approvers, Routing routing, Path source, String versionHash,
+                         List<Grant> grants) {
+        this(project, currency, agents, stripePaymentMethod, budgets, tiers, sellers, recurring, approvers, routing,
+                source, versionHash, grants, PolicyMode.ENFORCE);
+    }
+
+    /** A policy without access grants, in the given mode. */
+    public ProjectPolicy(String project, String currency, List<AgentEntry> agents, String stripePaymentMethod,
+                         Budgets budgets, Tiers tiers, SellerRules sellers, RecurringRule recurring,
+                         List<ApproverEntry> approvers, Routing routing, Path source, String versionHash,
+                         PolicyMode mode) {
+        this(project, currency, agents, stripePaymentMethod, budgets, tiers, sellers, recurring, approvers, routing,
+                source, versionHash, List.of(), mode);
+    }
+
+    /** A policy without access grants (deny by default), in enforce mode. */
     public ProjectPolicy(String project, String currency, List<AgentEntry> agents, String stripePaymentMethod,
                          Budgets budgets, Tiers tiers, SellerRules sellers, RecurringRule recurring,
                          List<ApproverEntry> approvers, Routing routing, Path source, String versionHash) {
         this(project, currency, agents, stripePaymentMethod, budgets, tiers, sellers, recurring, approvers, routing,
-                source, versionHash, List.of());
+                source, versionHash, List.of(), PolicyMode.ENFORCE);
     }
 
     /** A policy without a {@code routing} section (built-in routing). */
@@ -61,7 +82,11 @@ public record ProjectPolicy(
                          Budgets budgets, Tiers tiers, SellerRules sellers, RecurringRule recurring,
                          List<ApproverEntry> approvers, Path source, String versionHash) {
         this(project, currency, agents, stripePaymentMethod, budgets, tiers, sellers, recurring, approvers, null,
-                source, versionHash);
+                source, versionHash, PolicyMode.ENFORCE);
+    }
+
+    public boolean observes() {
+        return mode == PolicyMode.OBSERVE;
     }
 
     /** Number of minor-unit digits of the currency (2 for usd, 0 for jpy). */

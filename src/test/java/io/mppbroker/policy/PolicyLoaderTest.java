@@ -105,7 +105,7 @@ class PolicyLoaderTest {
         List<String> errors = errors(VALID.replace("currency: usd", "currency: usd\ncolour: red")
                 .replace("  per_day: \"300.00\"", "  per_week: \"300.00\""));
         assertEquals(List.of(
-                f() + ": colour: unknown key (allowed here: project, currency, agents, payment, budgets, tiers, sellers, recurring, approvers, routing, grants)",
+                f() + ": colour: unknown key (allowed here: project, currency, agents, payment, budgets, tiers, sellers, recurring, approvers, routing, grants, mode)",
                 f() + ": budgets.per_week: unknown key (allowed here: per_task, per_day, per_month)"), errors);
     }
 
@@ -302,7 +302,7 @@ class PolicyLoaderTest {
                 .replace("stripe_payment_method: pm_card_visa", "stripe_payment_method: card_visa")
                 .replace(APPROVER, "abc");
         assertEquals(List.of(
-                f() + ": owner: unknown key (allowed here: project, currency, agents, payment, budgets, tiers, sellers, recurring, approvers, routing, grants)",
+                f() + ": owner: unknown key (allowed here: project, currency, agents, payment, budgets, tiers, sellers, recurring, approvers, routing, grants, mode)",
                 f() + ": payment.stripe_payment_method: \"card_visa\" is not a Stripe PaymentMethod id (pm_...)",
                 f() + ": budgets.per_task: 100.10 is a YAML number; write it as a quoted string (\"100.10\") so the value stays exact",
                 f() + ": tiers.explicit_above: 250.00 must not be greater than tiers.ceiling 100.00",
@@ -343,6 +343,35 @@ class PolicyLoaderTest {
         assertEquals(2, e.errors().size());
         assertTrue(e.getMessage().startsWith("2 errors in " + f() + ":\n  "), e.getMessage());
         assertFalse(e.getMessage().contains("null"));
+    }
+
+    @Test
+    void modeIsEnforceUnlessTheFileSaysObserve() throws Exception {
+        assertEquals(PolicyMode.ENFORCE, PolicyLoader.load(write("research.yaml", VALID)).mode());
+        assertEquals(PolicyMode.ENFORCE, PolicyLoader.load(write("research.yaml", VALID + "mode: enforce\n")).mode());
+        ProjectPolicy observing = PolicyLoader.load(write("research.yaml", VALID + "mode: observe\n"));
+        assertEquals(PolicyMode.OBSERVE, observing.mode());
+        assertTrue(observing.observes());
+    }
+
+    @Test
+    void anUnknownModeIsAnError() {
+        assertEquals(List.of(f() + ": mode: must be enforce or observe, not \"watch\""), errors(VALID + "mode: watch\n"));
+        assertEquals(List.of(f() + ": mode: must be enforce or observe, not an empty value (remove the key to enforce the policy)"),
+                errors(VALID + "mode:\n"));
+        assertEquals(List.of(f() + ": mode: must be enforce or observe, not true/false"), errors(VALID + "mode: on\n"));
+    }
+
+    @Test
+    void aCandidateMayHaveAnyFileNameButIsOtherwiseValidatedTheSame() throws Exception {
+        Path candidate = write("research.candidate.yaml", VALID);
+        assertEquals("research", PolicyLoader.loadCandidate(candidate).project());
+        PolicyValidationException strict = assertThrows(PolicyValidationException.class, () -> PolicyLoader.load(candidate));
+        assertTrue(strict.errors().get(0).contains("does not match the file name research.candidate.yaml"), strict.errors().toString());
+        PolicyValidationException invalid = assertThrows(PolicyValidationException.class,
+                () -> PolicyLoader.loadCandidate(write("research.candidate.yaml", VALID.replace("\"10.00\"", "10.5"))));
+        assertEquals(List.of(candidate + ": tiers.auto_below: 10.5 is a YAML number; write it as a quoted string (\"10.5\")"
+                + " so the value stays exact"), invalid.errors());
     }
 
     // ---- helpers ---------------------------------------------------------------------------------

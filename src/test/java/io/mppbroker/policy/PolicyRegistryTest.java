@@ -76,6 +76,21 @@ class PolicyRegistryTest {
     }
 
     @Test
+    void policyTestTablesBesideThePoliciesAreNotLoaded() throws IOException {
+        write("research.yaml", policy("research", "10.00", RESEARCH_AGENT, FIN_APPROVER));
+        write("research.test.yaml", "policy: research.yaml\ncases: []\n");
+        write("marketing.test.yml", "policy: marketing.yml\ncases: []\n");
+
+        ReloadReport report = registry.reloadNow();
+
+        assertEquals(List.of("research"), report.loaded());
+        assertEquals(Map.of(), report.rejected());
+        assertFalse(PolicyRegistry.isPolicyFileName("research.test.yaml"));
+        assertTrue(PolicyRegistry.isPolicyFileName("research.yaml"));
+        assertFalse(PolicyRegistry.isPolicyFileName(".research.yaml"));
+    }
+
+    @Test
     void aChangedFileIsReloadedAndLogged() throws IOException {
         write("research.yaml", policy("research", "10.00", RESEARCH_AGENT, FIN_APPROVER));
         registry.reloadNow();

@@ -302,6 +302,41 @@ class PayingPathIT {
         }
     }
 
+    @Test
+    void theJarBacktestsACandidatePolicyAgainstWhatThisBrokerRecorded() throws Exception {
+        Reply auto = pay("it-agent-token", seller.baseUrl() + "/report", "t-backtest-auto", null);    // 5.00: auto
+        Reply ask = pay("it-agent-token", seller.baseUrl() + "/dataset", "t-backtest-ask", null);     // 50.00: ask
+        assertEquals(200, auto.status(), auto.body().toString());
+        assertEquals(202, ask.status(), ask.body().toString());
+        Path candidate = Files.createTempDirectory("it-candidate").resolve("research.candidate.yaml");
+        Files.writeString(candidate, policy("research", "research-agent", "it-agent-token", "fin-approver", "it-approver-token",
+                "\"100.00\"", "\"300.00\"", "\"2000.00\"", 1000).replace("auto_below: \"10.00\"", "auto_below: \"60.00\""));
+
+        ProcessBuilder backtest = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                System.getProperty("broker.jar", "target/quarkus-app/quarkus-run.jar"), "policy", "backtest", candidate.toString(),
+                "--since", "1h", "--format", "json", "--jdbc-url", PG + database, "--username", PG_USER);
+        backtest.environment().put("QUARKUS_DATASOURCE_PASSWORD", PG_PASSWORD);
+        Process cli = backtest.start();
+        String output = new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String errors = new String(cli.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, cli.waitFor(), output + errors);
+
+        JsonNode report = JSON.readTree(output);
+        assertEquals("research", report.path("project").asText());
+        String askId = ask.body().path("id").asText();
+        List<JsonNode> mine = new ArrayList<>();
+        report.path("changes").forEach(c -> {
+            if (c.path("payment_id").asText().equals(askId)) mine.add(c);
+        });
+        assertEquals(1, mine.size(), output);
+        assertEquals("ask", mine.get(0).path("recorded").path("tier").asText());
+        assertEquals("auto", mine.get(0).path("candidate").path("tier").asText());
+        assertEquals("50.00", mine.get(0).path("amount").asText());
+        report.path("changes").forEach(c -> assertTrue(!c.path("payment_id").asText().equals(auto.body().path("id").asText()),
+                "the 5.00 payment is automatic under both policies: " + c));
+        assertTrue(report.path("newly_auto_approved").path("count").asInt() >= 1, output);
+    }
+
     // ---- HTTP helpers ----
 
     record Reply(int status, JsonNode body) {}
