@@ -6,11 +6,12 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * Commands the broker's jar runs without starting the broker (no HTTP server, no database):
- * {@code java -jar quarkus-run.jar audit verify <file|dir>}. Exit codes: 0 OK, 1 verification failed,
- * 2 usage error or unreadable input.
+ * Commands the broker's jar runs without starting the broker (no HTTP server, no scheduler):
+ * {@code java -jar quarkus-run.jar audit verify <file|dir>} (no database either) and
+ * {@code java -jar quarkus-run.jar reconcile ...} (reads the database with plain JDBC). Exit codes: 0 OK,
+ * 1 verification failed or discrepancies found, 2 usage error or unreadable input.
  */
-@Command(name = "mpp-broker", mixinStandardHelpOptions = true, subcommands = AuditCommand.class,
+@Command(name = "mpp-broker", mixinStandardHelpOptions = true, subcommands = {AuditCommand.class, ReconcileCommand.class},
         description = "Without a command, starts the broker. Commands run offline:")
 public final class BrokerCli {
 
@@ -18,7 +19,7 @@ public final class BrokerCli {
     public static final int BROKEN = 1;
     public static final int USAGE = 2;
 
-    private static final Set<String> COMMANDS = Set.of("audit");
+    private static final Set<String> COMMANDS = Set.of("audit", "reconcile");
 
     private BrokerCli() {}
 
@@ -36,7 +37,7 @@ public final class BrokerCli {
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler((e, commandLine, parsed) -> {
-            commandLine.getErr().println("cannot verify: " + e.getMessage());
+            commandLine.getErr().println("cannot " + commandLine.getCommandName() + ": " + e.getMessage());
             return USAGE;
         });
         return cli.execute(args);
