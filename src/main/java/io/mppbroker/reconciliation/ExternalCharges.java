@@ -81,9 +81,10 @@ public final class ExternalCharges {
                 .with(CsvSchema.emptySchema().withHeader()).readValues(text)) {
             Columns columns = null;
             while (rows.hasNextValue()) {
+                // The row's opening token sits where the line before it ended; after nextValue the parser already
+                // stands on the following line. (Blank lines skipped before a row are not counted.)
+                int line = (int) rows.getParser().currentTokenLocation().getLineNr() + 1;
                 Map<String, String> raw = rows.nextValue();
-                int line = rows.getCurrentLocation() == null ? charges.size() + 2
-                        : (int) rows.getCurrentLocation().getLineNr();
                 Map<String, String> row = normalized(raw);
                 if (columns == null) {
                     columns = Columns.of(row.keySet());
