@@ -157,7 +157,7 @@ final class ReportPage {
         int plotW = WIDTH - LEFT - RIGHT;
         int plotH = HEIGHT - TOP - BOTTOM;
         double slot = (double) plotW / all.size();
-        double barW = Math.max(1, slot * 0.8);
+        double barW = Math.min(48, Math.max(1, slot * 0.8)); // a few days must not look like a wall
         h.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(WIDTH).append("\" height=\"").append(HEIGHT)
                 .append("\" viewBox=\"0 0 ").append(WIDTH).append(' ').append(HEIGHT)
                 .append("\" role=\"img\" aria-label=\"").append(esc("Spend per day by basis, " + currency)).append("\">\n")
