@@ -6,12 +6,13 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * Commands the broker's jar runs without starting the broker (no HTTP server; only {@code policy backtest}
- * reads the database): {@code java -jar quarkus-run.jar audit verify <file|dir>}, {@code policy validate},
- * {@code policy test}, {@code policy backtest}. Exit codes: 0 OK, 1 verification or test failed,
- * 2 usage error or unreadable input.
+ * Commands the broker's jar runs without starting the broker (no HTTP server, no scheduler):
+ * {@code java -jar quarkus-run.jar audit verify <file|dir>}, {@code policy validate}, {@code policy test} (no
+ * database), and {@code policy backtest}, {@code reconcile} (read the database with plain JDBC). Exit codes:
+ * 0 OK, 1 verification or test failed or discrepancies found, 2 usage error or unreadable input.
  */
-@Command(name = "mpp-broker", mixinStandardHelpOptions = true, subcommands = {AuditCommand.class, PolicyCommand.class},
+@Command(name = "mpp-broker", mixinStandardHelpOptions = true,
+        subcommands = {AuditCommand.class, PolicyCommand.class, ReconcileCommand.class},
         description = "Without a command, starts the broker. Commands run offline:")
 public final class BrokerCli {
 
@@ -19,7 +20,7 @@ public final class BrokerCli {
     public static final int BROKEN = 1;
     public static final int USAGE = 2;
 
-    private static final Set<String> COMMANDS = Set.of("audit", "policy");
+    private static final Set<String> COMMANDS = Set.of("audit", "policy", "reconcile");
 
     private BrokerCli() {}
 

@@ -80,10 +80,14 @@ public sealed interface DatabaseSource {
      * Sources contributed by extensions (none of them hold the datasource URL here) are not consulted.
      */
     static DatabaseSource fromEnvironment() {
+        return from(environmentConfig());
+    }
+
+    /** The configuration as {@link #fromEnvironment()} reads it, for offline commands that need more keys of it. */
+    static Config environmentConfig() {
         ClassLoader classLoader = Thread.currentThread().getContextClassLoader();
-        Config config = ConfigUtils.emptyConfigBuilder()
+        return ConfigUtils.emptyConfigBuilder()
                 .withSources(DotEnvConfigSourceProvider.dotEnvSources(classLoader))
                 .build();
-        return from(config);
     }
 }

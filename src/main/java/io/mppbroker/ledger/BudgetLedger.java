@@ -110,6 +110,20 @@ public class BudgetLedger {
         });
     }
 
+    /**
+     * Stripe confirmed that nothing was charged for a payment whose reservation was kept counted while that was
+     * unknown (captured as a precaution): the budget is given back.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void releaseUncharged(String paymentId, Instant now) {
+        BudgetReservation.forPayment(paymentId).ifPresent(r -> {
+            if (r.state != BudgetReservation.State.RELEASED) {
+                r.state = BudgetReservation.State.RELEASED;
+                r.updatedAt = now;
+            }
+        });
+    }
+
     @Transactional(Transactional.TxType.MANDATORY)
     public BigDecimal capturedTotal(String project) {
         return (BigDecimal) em.createNativeQuery(

@@ -74,6 +74,23 @@ public class Payment extends PanacheEntityBase {
     /** Spendable until it expires: stored for reconciliation, never logged or returned. */
     @Column(name = "spt_id")
     public String sptId;
+    /** When the token was minted, i.e. became spendable: the time of the charge. */
+    @Column(name = "spt_minted_at")
+    public Instant sptMintedAt;
+    @Column(name = "spt_expires_at")
+    public Instant sptExpiresAt;
+    /** What the broker last learned about its token; null when none was minted. */
+    @Enumerated(EnumType.STRING)
+    @Column(name = "spt_state")
+    public SptState sptState;
+    /** Stripe's {@code usage_details.amount_captured} at the last check (minor units); null if never asked. */
+    @Column(name = "spt_amount_captured_minor")
+    public Long sptAmountCapturedMinor;
+    @Column(name = "spt_checked_at")
+    public Instant sptCheckedAt;
+    /** When the settlement job resolved this payment from Stripe's answer. */
+    @Column(name = "settled_at")
+    public Instant settledAt;
     @Column(name = "receipt_reference")
     public String receiptReference;
     @JdbcTypeCode(SqlTypes.JSON)

@@ -31,6 +31,7 @@ import io.mppbroker.seller.SellerResponse;
 import io.mppbroker.seller.SellerUnreachable;
 import io.mppbroker.stripe.MintRequest;
 import io.mppbroker.stripe.SptMinter;
+import io.mppbroker.stripe.SptStatus;
 import io.mppbroker.stripe.StripeFailure;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -408,6 +409,9 @@ public class PaymentPipeline {
             String sptId = stripe.mint(mint).id();
             inTransaction(payment.id, p -> {
                 p.sptId = sptId;
+                p.sptState = SptState.ACTIVE;
+                p.sptMintedAt = clock.instant();
+                p.sptExpiresAt = expires;
                 audit.record(entry(p, "spt_minted", null, "shared payment token minted, capped at "
                         + offer.amount().toPlainString() + " " + offer.currency(), offer.amount(), offer.currency(),
                         p.decisionId, p.approvedBy, null, null));
@@ -429,6 +433,7 @@ public class PaymentPipeline {
             Optional<Receipt> receipt = response.first(MppHeaders.PAYMENT_RECEIPT_HEADER).flatMap(PaymentPipeline::parseReceipt);
             finish(paymentId, PaymentStatus.PAID, p -> {
                 ledger.capture(p.id, clock.instant());
+                p.sptState = SptState.USED;
                 keepResponse(p, response);
                 receipt.ifPresent(r -> {
                     p.receiptReference = r.reference();
@@ -490,14 +495,23 @@ public class PaymentPipeline {
 
     /** Nothing was charged: give the budget back and revoke the token so it can never be spent. */
     private void notCharged(String paymentId, String spt, String code, String detail, SellerResponse response) {
+        Optional<SptStatus> revoked = Optional.empty();
         if (spt != null) {
             try {
-                stripe.revoke(spt, stripe.testMode());
+                revoked = Optional.of(stripe.revoke(spt));
             } catch (StripeFailure e) {
-                LOG.warnf("payment %s: could not revoke its payment token (%s); it expires with the challenge", paymentId, e.code());
+                // The token stays ACTIVE: the settlement job revokes it (or records it expired) later.
+                LOG.warnf("payment %s: could not revoke its payment token (%s); the settlement job retries", paymentId, e.code());
             }
         }
+        Optional<SptStatus> token = revoked;
         finish(paymentId, PaymentStatus.FAILED, p -> {
+            // A revoked token that Stripe shows unspent can never move money; anything else is left to settlement.
+            token.filter(t -> !t.charged()).ifPresent(t -> {
+                p.sptState = t.expired() ? SptState.EXPIRED : SptState.REVOKED;
+                p.sptAmountCapturedMinor = t.amountCapturedMinor();
+                p.sptCheckedAt = clock.instant();
+            });
             ledger.release(p.id, clock.instant());
             if (response != null) {
                 keepResponse(p, response);
@@ -565,7 +579,7 @@ public class PaymentPipeline {
         return revisions.forPayment(p.project, p.task, p.sellerHost, now);
     }
 
-    AuditEntry entry(Payment p, String event, String decision, String reason, BigDecimal amount, String currency,
+    public AuditEntry entry(Payment p, String event, String decision, String reason, BigDecimal amount, String currency,
                      String decisionId, String approvedBy, String receiptReference, Integer httpStatus) {
         return new AuditEntry(clock.instant(), event, p.agent, p.project, p.task, AuditTrail.ACTION_PAY, p.requestUrl,
                 decision, reason, amount, currency, p.id, decisionId, approvedBy, receiptReference, httpStatus,

@@ -219,6 +219,9 @@ public class PaymentResource {
             }
             case CHARGED_NOT_DELIVERED -> ProblemJson.response(504, "charged-not-delivered", "Charged, not delivered",
                     view.failure() == null ? "the seller did not answer after payment" : view.failure().detail(), ext);
+            case PAID_UNDELIVERED -> ProblemJson.response(504, "paid-not-delivered", "Paid, not delivered",
+                    view.failure() == null ? "Stripe shows the payment was charged; the seller did not deliver"
+                            : view.failure().detail(), ext);
         };
     }
 

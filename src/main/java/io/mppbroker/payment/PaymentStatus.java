@@ -16,6 +16,11 @@ public enum PaymentStatus {
     FAILED,
     /** The credential was sent but no answer came back: money may have moved; reconcile, never re-pay. */
     CHARGED_NOT_DELIVERED,
+    /**
+     * Settled from Stripe: the token of a payment that got no usable answer (or a refusal) was charged. The money
+     * moved and the seller did not deliver; the broker never pays again, a human takes it up with the seller.
+     */
+    PAID_UNDELIVERED,
     /** The seller answered without asking for payment. */
     NOT_REQUIRED,
     /** The agent withdrew the request before it was decided. */

@@ -10,6 +10,7 @@ import com.stripe.net.StripeResponse;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.StringJoiner;
@@ -56,12 +57,49 @@ public class SptMinter {
         return new MintedToken(token.path("id").asText());
     }
 
-    /** Best effort: a token that was never used is revoked so it cannot be spent later. */
-    public void revoke(String sptId, boolean testMode) throws StripeFailure {
-        if (testMode) {
-            return; // test-mode granted tokens have no revoke endpoint; they expire with the challenge
+    /**
+     * Revokes a token so it can no longer be spent, and returns Stripe's view of it afterwards (a token already
+     * spent, expired or revoked stays as it was; the answer tells). Revoking twice is harmless, so this needs no
+     * idempotency key. Test mode revokes through the test helper, as it mints there.
+     */
+    public SptStatus revoke(String sptId) throws StripeFailure {
+        String path = testMode()
+                ? "/v1/test_helpers/shared_payment/granted_tokens/" + pathSegment(sptId) + "/revoke"
+                : "/v1/shared_payment/issued_tokens/" + pathSegment(sptId) + "/revoke";
+        return status(call(ApiResource.RequestMethod.POST, path, "", null));
+    }
+
+    /**
+     * Retrieves a token to learn whether it was spent: {@code usage_details.amount_captured} and
+     * {@code deactivated_reason}. Live keys read the issued token; test-mode keys mint through the test helper,
+     * which creates a granted token in the broker's own account, so they read {@code granted_tokens/{id}}.
+     * Neither view names the PaymentIntent that spent it (that belongs to the seller's account).
+     */
+    public SptStatus status(String sptId) throws StripeFailure {
+        String path = testMode()
+                ? "/v1/shared_payment/granted_tokens/" + pathSegment(sptId)
+                : "/v1/shared_payment/issued_tokens/" + pathSegment(sptId);
+        return status(call(ApiResource.RequestMethod.GET, path, null, null));
+    }
+
+    private static SptStatus status(JsonNode token) throws StripeFailure {
+        JsonNode captured = token.path("usage_details").path("amount_captured");
+        JsonNode limits = token.path("usage_limits");
+        if (!token.path("id").isTextual()) {
+            throw new StripeFailure("invalid_response", 0, "Stripe's answer is not a shared payment token", null);
         }
-        call(ApiResource.RequestMethod.POST, "/v1/shared_payment/issued_tokens/" + sptId + "/revoke", "", null);
+        return new SptStatus(captured.path("value").asLong(0),
+                captured.path("currency").isTextual() ? captured.path("currency").asText() : limits.path("currency").asText(null),
+                token.path("deactivated_reason").isTextual() ? token.path("deactivated_reason").asText() : null,
+                limits.path("expires_at").isNumber() ? Instant.ofEpochSecond(limits.path("expires_at").asLong()) : null);
+    }
+
+    /** Token ids are Stripe's ({@code spt_} and alphanumerics); anything else is refused rather than put in a URL. */
+    private static String pathSegment(String sptId) throws StripeFailure {
+        if (sptId == null || !sptId.matches("[A-Za-z0-9_]{1,255}")) {
+            throw new StripeFailure("invalid_token_id", 0, "not a shared payment token id", null);
+        }
+        return sptId;
     }
 
     public boolean testMode() {

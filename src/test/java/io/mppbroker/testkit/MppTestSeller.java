@@ -98,6 +98,7 @@ public final class MppTestSeller implements AutoCloseable {
     private final Map<String, Duration> settlementDelays = new ConcurrentHashMap<>();
     private final Map<String, Canned> unpaidResponses = new ConcurrentHashMap<>();
     private final Map<String, Canned> afterSettlementResponses = new ConcurrentHashMap<>();
+    private final Map<String, Canned> beforeSettlementResponses = new ConcurrentHashMap<>();
     private final Set<String> usedChallengeIds = ConcurrentHashMap.newKeySet();
     private final List<SellerPayment> payments = new CopyOnWriteArrayList<>();
     private final AtomicInteger challengesIssued = new AtomicInteger();
@@ -268,6 +269,16 @@ public final class MppTestSeller implements AutoCloseable {
     /** Settle the payment, then answer with this status and body and no receipt (e.g. 403 or 500 after paying). */
     public MppTestSeller respondAfterSettlement(String path, int status, String body) {
         afterSettlementResponses.put(path,
+                new Canned(status, "application/json", body.getBytes(StandardCharsets.UTF_8)));
+        return this;
+    }
+
+    /**
+     * Accept the credential but fail before charging it: answer with this status and body, no receipt, and leave the
+     * token unspent (a seller that crashes between verifying and settling).
+     */
+    public MppTestSeller failBeforeSettlement(String path, int status, String body) {
+        beforeSettlementResponses.put(path,
                 new Canned(status, "application/json", body.getBytes(StandardCharsets.UTF_8)));
         return this;
     }
@@ -444,6 +455,11 @@ public final class MppTestSeller implements AutoCloseable {
         if (!usedChallengeIds.add(id)) {
             refuse(exchange, method, path, body, 402, "invalid-challenge", "Invalid Challenge",
                     "Challenge has already been used.");
+            return;
+        }
+        Canned before = beforeSettlementResponses.get(path);
+        if (before != null) {
+            send(exchange, before.status, before.contentType, before.body, Map.of());
             return;
         }
         Settlement settlement = settle(id, amount, currency, spt);
