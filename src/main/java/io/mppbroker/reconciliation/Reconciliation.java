@@ -114,12 +114,16 @@ public final class Reconciliation {
                           Instant requestedAt, Instant chargedAt, String decisionRef, String decisionId,
                           String decisionPayment, String tier, String basis, String rule, String policyVersion,
                           String decidedBy, BigDecimal decisionAmount, String decisionCurrency, Instant decidedAt,
-                          BigDecimal reservationAmount, String reservationCurrency) {
+                          BigDecimal reservationAmount, String reservationCurrency, String observedTier,
+                          String observedRule) {
 
-        /** The decision exists, is this payment's own, and allowed paying. */
+        /**
+         * The decision exists, is this payment's own, and allowed paying: a human, the policy's auto tier, or the
+         * broker itself in observe mode (basis {@code autonomous}, with the policy's own verdict kept as observed).
+         */
         boolean authorized() {
             return decisionId != null && paymentId.equals(decisionPayment)
-                    && ("human".equals(basis) || "policy".equals(basis) && "AUTO".equals(tier));
+                    && ("human".equals(basis) || ("policy".equals(basis) || "autonomous".equals(basis)) && "AUTO".equals(tier));
         }
 
         String reportBasis() {
@@ -197,7 +201,7 @@ public final class Reconciliation {
                            p.receipt_reference, p.receipt::text, p.spt_id, p.spt_state, p.spt_amount_captured_minor,
                            p.spt_checked_at, p.approved_max_amount, p.created_at, %s AS charged_at, p.decision_id,
                            d.id, d.payment_id, d.tier, d.basis, d.rule, d.policy_version, d.decided_by, d.amount,
-                           d.currency, d.created_at, r.amount, r.currency
+                           d.currency, d.created_at, r.amount, r.currency, d.observed_tier, d.observed_rule
                       FROM payment p
                       LEFT JOIN decision d ON d.id = p.decision_id
                       LEFT JOIN budget_reservation r ON r.payment_id = p.id
@@ -215,7 +219,7 @@ public final class Reconciliation {
                                 rs.getBigDecimal(15), instant(rs, 16), instant(rs, 17), rs.getString(18), rs.getString(19),
                                 rs.getString(20), rs.getString(21), rs.getString(22), rs.getString(23), rs.getString(24),
                                 rs.getString(25), rs.getBigDecimal(26), rs.getString(27), instant(rs, 28),
-                                rs.getBigDecimal(29), rs.getString(30)));
+                                rs.getBigDecimal(29), rs.getString(30), rs.getString(31), rs.getString(32)));
                     }
                 }
             }
@@ -602,7 +606,8 @@ public final class Reconciliation {
                     lower(ch.sptState()), ch.decisionRef(), ch.reportBasis(), authorized ? lower(ch.tier()) : null,
                     authorized ? ch.rule() : null, approvers, ch.decisionId() == null ? null : ch.policyVersion(),
                     text(ch.requestedAt()), text(ch.decidedAt()), text(ch.chargedAt()),
-                    kindsByPayment.getOrDefault(ch.paymentId(), List.of()).stream().distinct().toList());
+                    kindsByPayment.getOrDefault(ch.paymentId(), List.of()).stream().distinct().toList(),
+                    lower(ch.observedTier()), ch.observedRule());
         }
 
         /** A token that may still be spent is shown by its last characters only; a dead one in full, to look it up. */

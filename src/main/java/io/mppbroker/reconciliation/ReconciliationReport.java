@@ -37,6 +37,9 @@ public record ReconciliationReport(
      * @param decidedAt     when the authorizing decision was made
      * @param chargedAt     when the token was minted (the charge follows within the seller timeout)
      * @param discrepancies the kinds found for this charge
+     * @param observedTier  in observe mode, the tier enforcing would have given ({@code deny}, {@code ask}, …); the
+     *                      difference observe mode shows. Null outside observe mode
+     * @param observedRule  the policy rule behind {@code observedTier}
      */
     public record ChargeRow(
             String paymentId,
@@ -59,7 +62,9 @@ public record ReconciliationReport(
             String requestedAt,
             String decidedAt,
             String chargedAt,
-            List<String> discrepancies) {}
+            List<String> discrepancies,
+            String observedTier,
+            String observedRule) {}
 
     /** {@code via}: api, slack, telegram, dashboard, or grant for a standing grant. */
     public record Approver(String approver, String via, String at) {}

@@ -25,7 +25,8 @@ public final class ReportWriter {
 
     public static final List<String> CHARGE_COLUMNS = List.of("payment_id", "project", "agent", "task", "seller", "status",
             "amount", "currency", "receipt_reference", "spt", "spt_state", "decision_id", "basis", "tier", "rule",
-            "approvers", "policy_version", "requested_at", "decided_at", "charged_at", "discrepancies");
+            "approvers", "policy_version", "requested_at", "decided_at", "charged_at", "discrepancies", "observed_tier",
+            "observed_rule");
     public static final List<String> TOTAL_COLUMNS = List.of("group", "key", "currency", "charges", "amount");
     public static final List<String> DISCREPANCY_COLUMNS = List.of("kind", "payment_id", "decision_id", "receipt_reference",
             "detail");
@@ -57,7 +58,7 @@ public final class ReportWriter {
                     rows.add(cells(r.paymentId(), r.project(), r.agent(), r.task(), r.seller(), r.status(), r.amount(),
                             r.currency(), r.receiptReference(), r.spt(), r.sptState(), r.decisionId(), r.basis(), r.tier(),
                             r.rule(), approvers(r.approvers()), r.policyVersion(), r.requestedAt(), r.decidedAt(),
-                            r.chargedAt(), String.join(";", r.discrepancies())));
+                            r.chargedAt(), String.join(";", r.discrepancies()), r.observedTier(), r.observedRule()));
                 }
             }
             case TOTALS -> {

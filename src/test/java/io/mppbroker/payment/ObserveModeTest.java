@@ -146,4 +146,18 @@ class ObserveModeTest {
         pay("/euro", "t-" + UUID.randomUUID()).then().statusCode(403)
                 .body("rule", equalTo("currency"));
     }
+
+    @Test
+    void theReconciliationReportShowsWhatEnforcingWouldHaveDone() {
+        String task = "t-" + java.util.UUID.randomUUID();
+        pay("/expensive", task).then().statusCode(200).body("status", equalTo("paid"));
+        List<Map<String, Object>> rows = given().header("Authorization", "Bearer observe-approver-token")
+                .queryParam("project", "observe").get("/v1/reports/reconciliation")
+                .then().statusCode(200).extract().jsonPath().getList("charges");
+        Map<String, Object> row = rows.stream().filter(r -> task.equals(r.get("task"))).findFirst().orElseThrow();
+        assertEquals("autonomous", row.get("basis"));
+        assertEquals("deny", row.get("observed_tier"));
+        assertEquals("tiers.ceiling", row.get("observed_rule"));
+        assertEquals(List.of(), row.get("discrepancies"), "an observe-mode charge is authorized by the broker itself");
+    }
 }
