@@ -175,12 +175,16 @@ public class PaymentResource {
         return state(payments.view(payments.withdraw(agent, id)));
     }
 
+    /** Agent tool calls time out near 60 s: no configuration may hold a request longer than this. */
+    static final Duration HARD_MAX_WAIT = Duration.ofSeconds(55);
+
     private Duration waitFor(Integer seconds) {
         if (seconds == null || seconds <= 0) {
             return Duration.ZERO;
         }
+        Duration max = config.maxWait().compareTo(HARD_MAX_WAIT) > 0 ? HARD_MAX_WAIT : config.maxWait();
         Duration wanted = Duration.ofSeconds(seconds);
-        return wanted.compareTo(config.maxWait()) > 0 ? config.maxWait() : wanted;
+        return wanted.compareTo(max) > 0 ? max : wanted;
     }
 
     private static boolean isFinal(PaymentView view) {

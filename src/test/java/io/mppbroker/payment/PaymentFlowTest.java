@@ -237,6 +237,13 @@ class PaymentFlowTest {
     }
 
     @Test
+    void aLongerWaitThanAllowedIsCappedAt55Seconds() {
+        given().header("Authorization", AGENT).header("Prefer", "wait=120").contentType(ContentType.JSON)
+                .body(fetch("GET", "/report", task())).post("/v1/payments")
+                .then().statusCode(200).header("Preference-Applied", "wait=55");
+    }
+
+    @Test
     void aSellerTimeoutAfterTheCredentialIsChargedNotDelivered() {
         seller.delayAfterSettlement("/slow", Duration.ofSeconds(6));
         Response r = pay(fetch("GET", "/slow", task()));
