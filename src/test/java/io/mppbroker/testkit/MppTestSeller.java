@@ -34,9 +34,10 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -100,7 +101,8 @@ public final class MppTestSeller implements AutoCloseable {
     private final Map<String, Canned> afterSettlementResponses = new ConcurrentHashMap<>();
     private final Map<String, Canned> beforeSettlementResponses = new ConcurrentHashMap<>();
     private final Set<String> usedChallengeIds = ConcurrentHashMap.newKeySet();
-    private final List<SellerPayment> payments = new CopyOnWriteArrayList<>();
+    // Not a CopyOnWriteArrayList: bench/e2e records tens of thousands of payments, and each add would copy them all.
+    private final Queue<SellerPayment> payments = new ConcurrentLinkedQueue<>();
     private final AtomicInteger challengesIssued = new AtomicInteger();
     private final String baseUrl;
 
