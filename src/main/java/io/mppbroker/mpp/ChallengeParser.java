@@ -1,5 +1,6 @@
 package io.mppbroker.mpp;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -118,6 +119,31 @@ public final class ChallengeParser {
 
     public static Optional<Challenge> chooseStripeCharge(List<Challenge> challenges) {
         return chooseStripeCharge(challenges, c -> true);
+    }
+
+    /** A usable stripe/charge offer with its request decoded and its expiry read. */
+    public record StripeCharge(Challenge challenge, ChargeRequest request, Optional<Instant> expiresAt) {}
+
+    /**
+     * Every stripe/charge challenge that {@link #chooseStripeCharge} would accept, in server order (preference
+     * order), each request decoded once, so a caller can choose among them without decoding again.
+     */
+    public static List<StripeCharge> stripeCharges(List<Challenge> challenges) {
+        List<StripeCharge> usable = new ArrayList<>();
+        if (challenges == null) {
+            return usable;
+        }
+        for (Challenge challenge : challenges) {
+            if (!challenge.isStripeCharge()) {
+                continue;
+            }
+            try {
+                usable.add(new StripeCharge(challenge, challenge.chargeRequest(), challenge.expiresAt()));
+            } catch (MppProtocolException unusable) {
+                // An undecodable offer is skipped; a later one may still be usable.
+            }
+        }
+        return usable;
     }
 
     /** One challenge as scanned, before validation. */

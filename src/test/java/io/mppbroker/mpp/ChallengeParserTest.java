@@ -452,6 +452,22 @@ class ChallengeParserTest {
     }
 
     @Test
+    void listsTheUsableStripeChargeOffersDecodedInServerOrder() {
+        String badRequest = "Payment id=\"bad\", realm=\"x\", method=\"stripe\", intent=\"charge\", request=\"bm90IGpzb24\"";
+        String badExpiry = "Payment id=\"late\", realm=\"x\", method=\"stripe\", intent=\"charge\", request=\"" + USD_REQUEST
+                + "\", expires=\"tomorrow\"";
+        ParsedChallenges parsed = parse(
+                "Payment id=\"t\", realm=\"x\", method=\"tempo\", intent=\"charge\", request=\"" + USD_REQUEST + "\"",
+                badRequest, stripeChallenge("eur", EUR_REQUEST) + ", " + badExpiry + ", " + stripeChallenge("usd", USD_REQUEST));
+        List<ChallengeParser.StripeCharge> usable = ChallengeParser.stripeCharges(parsed.challenges());
+        assertEquals(List.of("eur", "usd"), usable.stream().map(o -> o.challenge().id()).toList());
+        assertEquals(230, usable.get(0).request().amountMinor());
+        assertEquals("usd", usable.get(1).request().currency());
+        assertEquals(Optional.of(Instant.parse("2030-01-15T12:05:00.123Z")), usable.get(1).expiresAt());
+        assertEquals(List.of(), ChallengeParser.stripeCharges(parsed.challenges().subList(0, 2)));
+    }
+
+    @Test
     void expiryParsing() {
         Challenge millis = only(parse(stripeChallenge("a", USD_REQUEST)));
         assertEquals(Optional.of(Instant.parse("2030-01-15T12:05:00.123Z")), millis.expiresAt());
