@@ -177,7 +177,19 @@ class TelegramApprovalTest {
                         && c.response().path("result").path("message_id").asLong() == card.messageId())
                 .findFirst().orElseThrow();
         assertTrue("HTML".equalsIgnoreCase(sent.params().path("parse_mode").asText()), sent.params().toString());
-        assertEquals(GROUP + ":" + card.messageId(), outbox(h.approvalId()).get(0).externalRef);
+        // The worker records the ref in its own transaction right after Telegram answered: wait for that commit.
+        String ref = null;
+        for (long end = System.nanoTime() + 10_000_000_000L; ref == null && System.nanoTime() < end; ) {
+            ref = outbox(h.approvalId()).get(0).externalRef;
+            if (ref == null) {
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+        assertEquals(GROUP + ":" + card.messageId(), ref);
     }
 
     @Test
