@@ -2,7 +2,7 @@ package io.mppbroker.dashboard;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.mppbroker.payment.PaymentUpdates;
+import io.mppbroker.events.Changes;
 import io.mppbroker.policy.ApproverIdentity;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
@@ -30,8 +30,8 @@ import org.jboss.logging.Logger;
  * The dashboard's live list: one server-sent event stream per open page. Each stream gets a {@code board}
  * event with the approver's whole board when it opens and again whenever that board changed.
  *
- * <p>What triggers a look: every {@link PaymentUpdates.Changed} wake-up (a payment created, parked, approved,
- * denied, paid, escalated or withdrawn, on any channel; across nodes when the payment-changes channel is
+ * <p>What triggers a look: every {@link Changes.Changed} wake-up (a payment created, parked, approved,
+ * denied, paid, escalated or withdrawn, on any channel; across nodes when the changes channel is
  * mapped to a message broker). Wake-ups within {@value #COALESCE_MILLIS} ms are coalesced into one rebuild
  * per approver; the board is re-read from the database and sent only to streams whose last board differs
  * (compared as JSON text), so a stream never receives the same board twice. A rebuild also runs every
@@ -112,7 +112,7 @@ public class DashboardEvents {
         return streams.size();
     }
 
-    void onPaymentChanged(@Observes PaymentUpdates.Changed change) {
+    void onPaymentChanged(@Observes Changes.Changed change) {
         if (streams.isEmpty() || !rebuildScheduled.compareAndSet(false, true)) {
             return;
         }

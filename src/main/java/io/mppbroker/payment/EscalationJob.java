@@ -3,6 +3,7 @@ package io.mppbroker.payment;
 import io.mppbroker.approval.Approval;
 import io.mppbroker.approval.ApprovalService;
 import io.mppbroker.audit.AuditTrail;
+import io.mppbroker.events.Changes;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -20,9 +21,9 @@ public class EscalationJob {
     private final ApprovalService approvals;
     private final PaymentPipeline pipeline;
     private final AuditTrail audit;
-    private final PaymentUpdates updates;
+    private final Changes updates;
 
-    public EscalationJob(ApprovalService approvals, PaymentPipeline pipeline, AuditTrail audit, PaymentUpdates updates) {
+    public EscalationJob(ApprovalService approvals, PaymentPipeline pipeline, AuditTrail audit, Changes updates) {
         this.approvals = approvals;
         this.pipeline = pipeline;
         this.audit = audit;

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.mppbroker.approval.Approval;
+import io.mppbroker.events.Changes;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -20,7 +21,7 @@ public class PaymentMetrics {
     private final MeterRegistry registry;
     private final Timer decisionLatency;
 
-    public PaymentMetrics(MeterRegistry registry, PaymentUpdates updates) {
+    public PaymentMetrics(MeterRegistry registry, Changes updates) {
         this.registry = registry;
         this.decisionLatency = Timer.builder("broker.decision.latency")
                 .description("Time from a seller's 402 to the broker's decision")
@@ -30,7 +31,7 @@ public class PaymentMetrics {
         // silently turns the gauge into NaN.
         Gauge.builder("broker.approvals.pending", this, PaymentMetrics::pendingApprovals)
                 .description("Approvals waiting for a human").strongReference(true).register(registry);
-        Gauge.builder("broker.holds.active", updates, PaymentUpdates::held)
+        Gauge.builder("broker.holds.active", updates, Changes::held)
                 .description("Agent requests held open on this node").strongReference(true).register(registry);
     }
 

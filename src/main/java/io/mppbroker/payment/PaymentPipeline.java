@@ -4,10 +4,11 @@ import io.mppbroker.approval.Approval;
 import io.mppbroker.approval.ApprovalService;
 import io.mppbroker.audit.AuditEntry;
 import io.mppbroker.audit.AuditTrail;
+import io.mppbroker.events.Changes;
 import io.mppbroker.ledger.BudgetLedger;
 import io.mppbroker.ledger.Spend;
-import io.mppbroker.mpp.ChallengeParser;
 import io.mppbroker.mpp.Challenge;
+import io.mppbroker.mpp.ChallengeParser;
 import io.mppbroker.mpp.ChargeRequest;
 import io.mppbroker.mpp.Credential;
 import io.mppbroker.mpp.MppHeaders;
@@ -16,11 +17,11 @@ import io.mppbroker.mpp.ParsedChallenges;
 import io.mppbroker.mpp.Receipt;
 import io.mppbroker.mpp.SellerProblem;
 import io.mppbroker.policy.ObserveMode;
-import io.mppbroker.policy.PaymentFacts;
 import io.mppbroker.policy.Overlays;
+import io.mppbroker.policy.PaymentFacts;
 import io.mppbroker.policy.PaymentPolicy;
-import io.mppbroker.policy.PolicyVersion;
 import io.mppbroker.policy.PolicyRegistry;
+import io.mppbroker.policy.PolicyVersion;
 import io.mppbroker.policy.ProjectPolicy;
 import io.mppbroker.policy.Tier;
 import io.mppbroker.policy.Verdict;
@@ -64,13 +65,13 @@ public class PaymentPipeline {
     private final ApprovalService approvals;
     private final SptMinter stripe;
     private final AuditTrail audit;
-    private final PaymentUpdates updates;
+    private final Changes updates;
     private final PaymentMetrics metrics;
     private final Revisions revisions;
     private final Clock clock = Clock.systemUTC();
 
     public PaymentPipeline(SellerClient seller, PolicyRegistry policies, BudgetLedger ledger, ApprovalService approvals,
-                           SptMinter stripe, AuditTrail audit, PaymentUpdates updates, PaymentMetrics metrics,
+                           SptMinter stripe, AuditTrail audit, Changes updates, PaymentMetrics metrics,
                            Revisions revisions) {
         this.seller = seller;
         this.policies = policies;

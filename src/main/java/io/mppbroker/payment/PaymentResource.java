@@ -2,13 +2,13 @@ package io.mppbroker.payment;
 
 import io.mppbroker.api.ProblemJson;
 import io.mppbroker.auth.Callers;
+import io.mppbroker.events.Changes;
 import io.mppbroker.policy.AgentIdentity;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.subscription.MultiEmitter;
-import org.jboss.resteasy.reactive.RestStreamElementType;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.smallrye.mutiny.subscription.MultiEmitter;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -28,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestStreamElementType;
 
 @Path("/v1/payments")
 @Produces(MediaType.APPLICATION_JSON)
@@ -36,10 +37,10 @@ public class PaymentResource {
 
     private final PaymentService payments;
     private final Callers callers;
-    private final PaymentUpdates updates;
+    private final Changes updates;
     private final PaymentsConfig config;
 
-    public PaymentResource(PaymentService payments, Callers callers, PaymentUpdates updates, PaymentsConfig config) {
+    public PaymentResource(PaymentService payments, Callers callers, Changes updates, PaymentsConfig config) {
         this.payments = payments;
         this.callers = callers;
         this.updates = updates;

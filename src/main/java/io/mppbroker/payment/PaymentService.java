@@ -7,11 +7,12 @@ import io.mppbroker.approval.ApprovalDecision;
 import io.mppbroker.approval.ApprovalService;
 import io.mppbroker.audit.AuditTrail;
 import io.mppbroker.auth.Callers;
+import io.mppbroker.events.Changes;
 import io.mppbroker.ledger.Money;
-import io.mppbroker.revision.PolicyOverlay;
-import io.mppbroker.revision.Revisions;
 import io.mppbroker.policy.AgentIdentity;
 import io.mppbroker.policy.ApproverIdentity;
+import io.mppbroker.revision.PolicyOverlay;
+import io.mppbroker.revision.Revisions;
 import io.mppbroker.seller.SellerUrlGuard;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -45,13 +46,13 @@ public class PaymentService {
     private final ApprovalService approvals;
     private final SellerUrlGuard urlGuard;
     private final AuditTrail audit;
-    private final PaymentUpdates updates;
+    private final Changes updates;
     private final ManagedExecutor executor;
     private final Revisions revisions;
     private final Clock clock = Clock.systemUTC();
 
     public PaymentService(PaymentPipeline pipeline, ApprovalService approvals, SellerUrlGuard urlGuard, AuditTrail audit,
-                          PaymentUpdates updates, ManagedExecutor executor, Revisions revisions) {
+                          Changes updates, ManagedExecutor executor, Revisions revisions) {
         this.pipeline = pipeline;
         this.approvals = approvals;
         this.urlGuard = urlGuard;

@@ -1,6 +1,7 @@
 package io.mppbroker.settlement;
 
 import io.mppbroker.audit.AuditTrail;
+import io.mppbroker.events.Changes;
 import io.mppbroker.ledger.BudgetLedger;
 import io.mppbroker.ledger.Money;
 import io.mppbroker.mpp.ChargeRequest;
@@ -8,7 +9,6 @@ import io.mppbroker.payment.Payment;
 import io.mppbroker.payment.PaymentMetrics;
 import io.mppbroker.payment.PaymentPipeline;
 import io.mppbroker.payment.PaymentStatus;
-import io.mppbroker.payment.PaymentUpdates;
 import io.mppbroker.payment.SptState;
 import io.mppbroker.stripe.SptMinter;
 import io.mppbroker.stripe.SptStatus;
@@ -85,13 +85,13 @@ public class Settlement {
     private final BudgetLedger ledger;
     private final AuditTrail audit;
     private final PaymentPipeline pipeline;
-    private final PaymentUpdates updates;
+    private final Changes updates;
     private final PaymentMetrics metrics;
     private final SettlementConfig config;
     private final Clock clock = Clock.systemUTC();
 
     public Settlement(EntityManager em, SptMinter stripe, BudgetLedger ledger, AuditTrail audit, PaymentPipeline pipeline,
-                      PaymentUpdates updates, PaymentMetrics metrics, SettlementConfig config) {
+                      Changes updates, PaymentMetrics metrics, SettlementConfig config) {
         this.em = em;
         this.stripe = stripe;
         this.ledger = ledger;
