@@ -3,8 +3,10 @@ package io.mppbroker.access;
 import io.mppbroker.api.ApiProblem;
 import io.mppbroker.auth.Callers;
 import io.mppbroker.policy.AgentIdentity;
+import io.mppbroker.spt.SptDropIn;
 import io.mppbroker.stripe.StripeConfig;
 import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -47,8 +49,10 @@ public class StripeGatewayResource {
     private final AccessService access;
     private final StripeConfig stripe;
     private final HttpClient http;
+    private final SptDropIn dropIn;
 
-    public StripeGatewayResource(Callers callers, AccessService access, StripeConfig stripe) {
+    public StripeGatewayResource(Callers callers, AccessService access, StripeConfig stripe, SptDropIn dropIn) {
+        this.dropIn = dropIn;
         this.callers = callers;
         this.access = access;
         this.stripe = stripe;
@@ -62,9 +66,15 @@ public class StripeGatewayResource {
     }
 
     @POST
-    @Operation(summary = "Write through the gateway (stripe:<type>:write)")
-    public Response post(@PathParam("path") String path, @Context UriInfo uri, @Context HttpHeaders headers, byte[] body) {
-        return call("POST", uri, headers, body);
+    @Operation(summary = "Write through the gateway (stripe:<type>:write); SPT mints are the broker's own (docs/spt-drop-in.md)",
+            description = "POST shared_payment/issued_tokens and test_helpers/shared_payment/granted_tokens are not forwarded: "
+                    + "the payment policy decides and the broker mints with its own key (SPT drop-in for mppx clients).")
+    public Uni<Response> post(@PathParam("path") String path, @Context UriInfo uri, @Context HttpHeaders headers, byte[] body) {
+        String apiPath = apiPath(uri);
+        if (SptDropIn.handles("POST", apiPath)) {
+            return dropIn.mint(apiPath, headers, body);
+        }
+        return Uni.createFrom().item(call("POST", uri, headers, body));
     }
 
     @DELETE
@@ -73,10 +83,14 @@ public class StripeGatewayResource {
         return call("DELETE", uri, headers, null);
     }
 
+    private static String apiPath(UriInfo uri) {
+        String rawPath = uri.getRequestUri().getRawPath();
+        return rawPath.substring(rawPath.indexOf("/stripe/v1/") + "/stripe/v1/".length());
+    }
+
     private Response call(String method, UriInfo uri, HttpHeaders headers, byte[] body) {
         AgentIdentity agent = callers.agent(headers.getHeaderString(HttpHeaders.AUTHORIZATION));
-        String rawPath = uri.getRequestUri().getRawPath();
-        String apiPath = rawPath.substring(rawPath.indexOf("/stripe/v1/") + "/stripe/v1/".length());
+        String apiPath = apiPath(uri);
         AccessRequest request = StripeActions.of(method, apiPath)
                 .orElseThrow(() -> ApiProblem.notFound("not a Stripe API path the gateway forwards: /v1/" + apiPath));
         AccessService.Checked checked = access.check(agent, request);

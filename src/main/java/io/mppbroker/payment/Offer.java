@@ -18,4 +18,9 @@ public record Offer(Challenge challenge, ChargeRequest charge) {
     public String networkProfile() {
         return charge.networkId().orElse(null);
     }
+
+    public PaymentTerms terms() {
+        return new PaymentTerms(challenge.method(), challenge.intent(), amount(), charge.amountMinor(), currency(),
+                challenge.realm(), networkProfile(), challenge.id());
+    }
 }

@@ -43,6 +43,8 @@ public class Payment extends PanacheEntityBase {
 
     @Enumerated(EnumType.STRING)
     public PaymentStatus status;
+    @Enumerated(EnumType.STRING)
+    public PaymentKind kind = PaymentKind.FETCH;
 
     @Column(name = "seller_host")
     public String sellerHost;
@@ -119,6 +121,24 @@ public class Payment extends PanacheEntityBase {
 
     public static Optional<Payment> byIdempotencyKey(String agent, String key) {
         return find("agent = ?1 and idempotencyKey = ?2", agent, key).firstResultOptional();
+    }
+
+    /**
+     * The agent's latest drop-in mint for the same amount and seller that a human has in hand (pending, approved and
+     * not yet minted, or denied by a human) since {@code since}: a retried mint continues it instead of asking again.
+     */
+    public static Optional<Payment> openMint(String agent, long amountMinor, String currency, String networkProfile,
+                                             Instant since) {
+        return find("kind = ?1 and agent = ?2 and amountMinor = ?3 and currency = ?4 and networkProfile = ?5"
+                        + " and status in ?6 and (status <> ?8 or approvedBy is not null) and createdAt >= ?7 order by createdAt desc",
+                PaymentKind.SPT_MINT, agent, amountMinor, currency, networkProfile,
+                List.of(PaymentStatus.PENDING_APPROVAL, PaymentStatus.APPROVED, PaymentStatus.DENIED), since,
+                PaymentStatus.DENIED)
+                .firstResultOptional();
+    }
+
+    public static Optional<Payment> byAgentAndSpt(String agent, String sptId) {
+        return find("agent = ?1 and sptId = ?2", agent, sptId).firstResultOptional();
     }
 
     public static List<Payment> byStatus(String project, PaymentStatus status) {

@@ -102,7 +102,7 @@ public class PaymentPipeline {
         if (offer.isEmpty()) {
             return;
         }
-        Verdict verdict = decide(payment.id, offer.get(), challengedAt);
+        Verdict verdict = decide(payment.id, offer.get().terms(), challengedAt);
         if (verdict.tier() == Tier.AUTO) {
             pay(payment.id, request, offer.get());
         }
@@ -114,6 +114,9 @@ public class PaymentPipeline {
      */
     public void resumeApproved(String paymentId) {
         Payment payment = load(paymentId);
+        if (payment.kind == PaymentKind.SPT_MINT) {
+            return; // no seller request to replay: the agent's held or retried mint call collects the approval
+        }
         SellerRequest request = sellerRequest(payment);
         Optional<SellerResponse> fresh = fetch(payment, request);
         if (fresh.isEmpty()) {
@@ -127,9 +130,35 @@ public class PaymentPipeline {
         if (offer.isEmpty()) {
             return;
         }
-        if (authorizeApproved(payment.id, offer.get())) {
+        if (authorizeApproved(payment.id, offer.get().terms())) {
             pay(payment.id, request, offer.get());
         }
+    }
+
+    // ---- SPT drop-in: decide and mint, the agent pays the seller itself ---------------------------------
+
+    /** Decides a drop-in mint exactly as a seller's challenge: same policy, budgets, holds and audit lines. */
+    public Verdict decideMint(String paymentId, PaymentTerms terms) {
+        return decide(paymentId, terms, clock.instant());
+    }
+
+    /** A human approved a drop-in mint and the agent asked again: the same fit and hard-limit checks as {@link #resumeApproved}. */
+    public boolean authorizeApprovedMint(String paymentId, PaymentTerms terms) {
+        return authorizeApproved(paymentId, terms);
+    }
+
+    /**
+     * Mints the allowed payment's token with the broker's key and hands it to the agent: the payment becomes
+     * {@link PaymentStatus#MINTED} with its budget still reserved. Empty when Stripe refused (the payment failed,
+     * its budget was released).
+     */
+    public Optional<String> mintForAgent(String paymentId, PaymentTerms terms, Instant expires) {
+        Payment payment = load(paymentId);
+        Optional<String> spt = mint(payment, terms, expires);
+        spt.ifPresent(token -> finish(paymentId, PaymentStatus.MINTED, p -> { }, "minted_for_agent", "ALLOW",
+                "token handed to the agent, capped at " + terms.amount().toPlainString() + " " + terms.currency()
+                        + " for " + terms.networkProfile() + "; the seller charges it", null));
+        return spt;
     }
 
     // ---- fetch -------------------------------------------------------------------------------------
@@ -213,7 +242,7 @@ public class PaymentPipeline {
      * Policy and budgets decide under the project's ledger lock; an auto payment reserves its amount at once. In
      * observe mode the verdict is kept as {@code observed_*} on an AUTO decision with basis {@code autonomous}.
      */
-    private Verdict decide(String paymentId, Offer offer, Instant challengedAt) {
+    private Verdict decide(String paymentId, PaymentTerms offer, Instant challengedAt) {
         Verdict verdict = QuarkusTransaction.requiringNew().call(() -> {
             Payment p = Payment.findById(paymentId);
             Instant now = clock.instant();
@@ -263,12 +292,11 @@ public class PaymentPipeline {
         return verdict;
     }
 
-    private PaymentFacts facts(Payment p, Offer offer, ProjectPolicy policy, Instant now) {
+    private PaymentFacts facts(Payment p, PaymentTerms offer, ProjectPolicy policy, Instant now) {
         Spend spent = ledger.spent(p.project, p.task, now);
         int similar = ledger.similarRecentPayments(p.project, p.sellerHost, offer.amount(),
                 policy.recurring().amountTolerance(), policy.recurring().window(), now);
-        Challenge c = offer.challenge();
-        return new PaymentFacts(c.method(), c.intent(), offer.amount(), offer.currency(), p.sellerHost, c.realm(),
+        return new PaymentFacts(offer.method(), offer.intent(), offer.amount(), offer.currency(), p.sellerHost, offer.realm(),
                 Optional.ofNullable(offer.networkProfile()), p.task, spent.task(), spent.day(), spent.month(), similar);
     }
 
@@ -276,7 +304,7 @@ public class PaymentPipeline {
      * After a human approval: the fresh challenge must be for the same seller and realm, in the same
      * currency, and at most the approved maximum. Hard policy limits (ceiling, denied sellers) still apply.
      */
-    private boolean authorizeApproved(String paymentId, Offer offer) {
+    private boolean authorizeApproved(String paymentId, PaymentTerms offer) {
         boolean authorized = QuarkusTransaction.requiringNew().call(() -> {
             Payment p = Payment.findById(paymentId);
             Instant now = clock.instant();
@@ -317,9 +345,12 @@ public class PaymentPipeline {
         return authorized;
     }
 
-    private static Optional<String> misfit(Payment p, Offer offer, BigDecimal approvedMax) {
-        if (p.realm != null && !p.realm.equals(offer.challenge().realm())) {
-            return Optional.of("realm changed from " + p.realm + " to " + offer.challenge().realm());
+    private static Optional<String> misfit(Payment p, PaymentTerms offer, BigDecimal approvedMax) {
+        if (p.realm != null && !p.realm.equals(offer.realm())) {
+            return Optional.of("realm changed from " + p.realm + " to " + offer.realm());
+        }
+        if (p.networkProfile != null && !p.networkProfile.equals(offer.networkProfile())) {
+            return Optional.of("seller profile changed from " + p.networkProfile + " to " + offer.networkProfile());
         }
         if (p.currency != null && !p.currency.equals(offer.currency())) {
             return Optional.of("currency changed from " + p.currency + " to " + offer.currency());
@@ -331,7 +362,7 @@ public class PaymentPipeline {
         return Optional.empty();
     }
 
-    private void denyAfterApproval(Payment p, Offer offer, String rule, String reason, String policyVersion, Instant now) {
+    private void denyAfterApproval(Payment p, PaymentTerms offer, String rule, String reason, String policyVersion, Instant now) {
         Decision d = newDecision(p, Tier.DENY.name(), "policy", rule, reason, policyVersion, null, offer.amount(), offer.currency());
         p.status = PaymentStatus.DENIED;
         p.updatedAt = now;
@@ -360,7 +391,12 @@ public class PaymentPipeline {
 
     private void pay(String paymentId, SellerRequest request, Offer offer) {
         Payment payment = load(paymentId);
-        Optional<String> spt = mint(payment, offer);
+        Instant expires = offer.challenge().expiresAt().orElse(clock.instant().plus(Duration.ofMinutes(5)));
+        if (!expires.isAfter(clock.instant())) {
+            notCharged(payment.id, null, "challenge-expired", "the seller's challenge expired before it could be paid", null);
+            return;
+        }
+        Optional<String> spt = mint(payment, offer.terms(), expires);
         if (spt.isEmpty()) {
             return;
         }
@@ -388,20 +424,15 @@ public class PaymentPipeline {
     }
 
     /** Mints the SPT capped at exactly the challenged amount; the idempotency key makes a retried mint return the same token. */
-    private Optional<String> mint(Payment payment, Offer offer) {
+    private Optional<String> mint(Payment payment, PaymentTerms offer, Instant expires) {
         Optional<ProjectPolicy> policy = policies.project(payment.project);
-        Instant expires = offer.challenge().expiresAt().orElse(clock.instant().plus(Duration.ofMinutes(5)));
-        if (!expires.isAfter(clock.instant())) {
-            notCharged(payment.id, null, "challenge-expired", "the seller's challenge expired before it could be paid", null);
-            return Optional.empty();
-        }
         MintRequest mint = new MintRequest(
                 policy.map(ProjectPolicy::stripePaymentMethod).orElse(null),
                 offer.currency(),
-                offer.charge().amountMinor(),
+                offer.amountMinor(),
                 expires,
                 offer.networkProfile(),
-                "mppb_" + payment.id + "_" + offer.challenge().id(),
+                "mppb_" + payment.id + "_" + offer.challengeId(),
                 Map.of("payment_id", payment.id, "project", payment.project, "task", payment.task));
         try {
             if (mint.paymentMethod() == null) {
@@ -551,11 +582,11 @@ public class PaymentPipeline {
     }
 
 
-    private static void rememberOffer(Payment p, Offer offer) {
-        p.realm = offer.challenge().realm();
-        p.challengeId = offer.challenge().id();
+    private static void rememberOffer(Payment p, PaymentTerms offer) {
+        p.realm = offer.realm();
+        p.challengeId = offer.challengeId();
         p.amount = offer.amount();
-        p.amountMinor = offer.charge().amountMinor();
+        p.amountMinor = offer.amountMinor();
         p.currency = offer.currency();
         p.networkProfile = offer.networkProfile();
     }

@@ -167,6 +167,34 @@ public class PaymentResource {
                 });
     }
 
+    @POST
+    @Path("/{id}/receipt")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Blocking
+    @Operation(summary = "Report the seller's Payment-Receipt for your own payment (SPT drop-in)",
+            description = "Links the seller's PaymentIntent id (the receipt's reference) to the payment and its decision; "
+                    + "a minted token becomes paid. Body: {\"receipt\": \"<Payment-Receipt header>\"} or its fields "
+                    + "{\"reference\", \"method\", \"status\", \"timestamp\"}.")
+    public Response receipt(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("id") String id,
+                            ReportedReceipt receipt) {
+        AgentIdentity agent = callers.agent(authorization);
+        return Response.ok(payments.view(payments.linkReceipt(agent, id, receipt))).build();
+    }
+
+    @POST
+    @Path("/receipts")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Blocking
+    @Operation(summary = "Report a seller's receipt for the payment that minted the given token",
+            description = "As /{id}/receipt, with the payment named by its token: {\"spt\": \"spt_...\", \"receipt\": ...}.")
+    public Response receiptBySpt(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, ReportedReceipt receipt) {
+        AgentIdentity agent = callers.agent(authorization);
+        if (receipt == null || receipt.spt() == null || receipt.spt().isBlank()) {
+            throw io.mppbroker.api.ApiProblem.badRequest("spt is required: the token the broker minted for you");
+        }
+        return Response.ok(payments.view(payments.linkReceipt(agent, null, receipt))).build();
+    }
+
     @DELETE
     @Path("/{id}")
     @Blocking
@@ -207,7 +235,7 @@ public class PaymentResource {
         ext.put("status", view.status());
         return switch (PaymentStatus.valueOf(view.status().toUpperCase())) {
             case PAID, NOT_REQUIRED, WITHDRAWN -> Response.ok(view).build();
-            case PROCESSING, PENDING_APPROVAL, APPROVED -> state(view);
+            case PROCESSING, PENDING_APPROVAL, APPROVED, MINTED -> state(view);
             case DENIED -> {
                 if (view.decision() != null) {
                     ext.put("decision_id", view.decision().id());

@@ -8,7 +8,10 @@ import io.mppbroker.approval.ApprovalService;
 import io.mppbroker.audit.AuditTrail;
 import io.mppbroker.auth.Callers;
 import io.mppbroker.events.Changes;
+import io.mppbroker.ledger.BudgetLedger;
 import io.mppbroker.ledger.Money;
+import io.mppbroker.mpp.MppProtocolException;
+import io.mppbroker.mpp.Receipt;
 import io.mppbroker.policy.AgentIdentity;
 import io.mppbroker.policy.ApproverIdentity;
 import io.mppbroker.revision.PolicyOverlay;
@@ -49,10 +52,15 @@ public class PaymentService {
     private final Changes updates;
     private final ManagedExecutor executor;
     private final Revisions revisions;
+    private final BudgetLedger ledger;
+    private final PaymentsConfig config;
     private final Clock clock = Clock.systemUTC();
 
     public PaymentService(PaymentPipeline pipeline, ApprovalService approvals, SellerUrlGuard urlGuard, AuditTrail audit,
-                          Changes updates, ManagedExecutor executor, Revisions revisions) {
+                          Changes updates, ManagedExecutor executor, Revisions revisions, BudgetLedger ledger,
+                          PaymentsConfig config) {
+        this.ledger = ledger;
+        this.config = config;
         this.pipeline = pipeline;
         this.approvals = approvals;
         this.urlGuard = urlGuard;
@@ -114,6 +122,186 @@ public class PaymentService {
         }
         pipeline.run(id);
         return find(id);
+    }
+
+    // ---- SPT drop-in ---------------------------------------------------------------------------------
+
+    /**
+     * An mppx client asks for a token (docs/spt-drop-in.md). A repeated Idempotency-Key returns the first payment; a
+     * retry of a mint a human has in hand (same agent, amount, currency and seller profile within
+     * {@code broker.payments.mint-retry-window}) continues that payment; anything else is a new payment, decided by the
+     * same pipeline step as a seller's challenge and minted at once when the tier is auto. The caller looks at the
+     * returned payment's status: minted, pending approval, approved (then {@link #collectMint}), denied or failed.
+     */
+    public Payment requestMint(AgentIdentity agent, MintCommand command, String idempotencyKey) {
+        if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 255)) {
+            throw ApiProblem.badRequest("Idempotency-Key must be 1 to 255 characters");
+        }
+        String requestHash = mintHash(agent, command);
+        Instant now = clock.instant();
+        var existing = QuarkusTransaction.requiringNew().call(() -> idempotencyKey != null
+                ? Payment.byIdempotencyKey(agent.agentId(), idempotencyKey)
+                : Payment.openMint(agent.agentId(), command.amountMinor(), command.currency(), command.networkProfile(),
+                        now.minus(config.mintRetryWindow())));
+        if (existing.isPresent()) {
+            if (!existing.get().requestHash.equals(requestHash)) {
+                throw new ApiProblem(400, "idempotency_error", "Idempotency key reused",
+                        "Keys for idempotent requests can only be used with the same parameters they were first used with")
+                        .with("payment_id", existing.get().id);
+            }
+            return existing.get().status == PaymentStatus.APPROVED ? collectMint(existing.get().id, command) : existing.get();
+        }
+        String id = Ids.next("pay");
+        try {
+            QuarkusTransaction.requiringNew().run(() -> {
+                Payment p = new Payment();
+                p.id = id;
+                p.kind = PaymentKind.SPT_MINT;
+                p.project = agent.project();
+                p.agent = agent.agentId();
+                p.task = MINT_TASK_PREFIX + agent.agentId();
+                p.purpose = "Shared Payment Token for " + command.networkProfile() + " (mppx drop-in)";
+                p.idempotencyKey = idempotencyKey;
+                p.requestHash = requestHash;
+                p.requestMethod = "POST";
+                p.requestUrl = "/stripe/v1/" + command.endpoint();
+                p.requestHeaders = Map.of();
+                // The seller is known by its Stripe network profile only: that is its identity for the policy.
+                p.sellerHost = command.networkProfile();
+                p.status = PaymentStatus.PROCESSING;
+                p.createdAt = now;
+                p.updatedAt = now;
+                p.persist();
+                p.flush();
+                audit.record(pipeline.entry(p, "request", null, p.purpose, null, null, null, null, null, null));
+            });
+        } catch (PersistenceException e) {
+            if (idempotencyKey != null) {
+                var winner = QuarkusTransaction.requiringNew().call(() -> Payment.byIdempotencyKey(agent.agentId(), idempotencyKey));
+                if (winner.isPresent()) {
+                    return winner.get();
+                }
+            }
+            throw e;
+        }
+        PaymentTerms terms = mintTerms(command);
+        if (pipeline.decideMint(id, terms).tier() == io.mppbroker.policy.Tier.AUTO) {
+            pipeline.mintForAgent(id, terms, command.expiresAt());
+        }
+        return find(id);
+    }
+
+    /**
+     * A human approved the mint and the agent's call (held or retried) collects it: exactly one caller claims the
+     * approved payment, checks the request still fits the approval and the hard limits, and mints. Others get the
+     * payment as it is (processing, then minted).
+     */
+    public Payment collectMint(String paymentId, MintCommand command) {
+        int claimed = QuarkusTransaction.requiringNew().call(() -> Payment.update(
+                "status = ?1, updatedAt = ?2 where id = ?3 and status = ?4 and kind = ?5",
+                PaymentStatus.PROCESSING, clock.instant(), paymentId, PaymentStatus.APPROVED, PaymentKind.SPT_MINT));
+        if (claimed == 1) {
+            PaymentTerms terms = mintTerms(command);
+            if (pipeline.authorizeApprovedMint(paymentId, terms)) {
+                pipeline.mintForAgent(paymentId, terms, command.expiresAt());
+            }
+        }
+        return find(paymentId);
+    }
+
+    /** Drop-in mints are budgeted as one task per agent. */
+    public static final String MINT_TASK_PREFIX = "spt:";
+
+    private static PaymentTerms mintTerms(MintCommand c) {
+        return new PaymentTerms("stripe", "charge", java.math.BigDecimal.valueOf(c.amountMinor(), io.mppbroker.mpp.ChargeRequest.fractionDigits(c.currency())), c.amountMinor(),
+                c.currency(), null, c.networkProfile(), "mint");
+    }
+
+    private static String mintHash(AgentIdentity agent, MintCommand c) {
+        return sha256(String.join("\n", "spt-mint", agent.agentId(), Long.toString(c.amountMinor()), c.currency(),
+                c.networkProfile()).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The agent reports the seller's receipt for its own payment (by id, or by the token it was given). The
+     * PaymentIntent id becomes the payment's receipt reference, joined to its decision in reconciliation; a minted
+     * token becomes paid and its budget captured. Reporting the same reference again changes nothing.
+     */
+    public Payment linkReceipt(AgentIdentity agent, String paymentId, ReportedReceipt reported) {
+        Receipt receipt = receiptOf(reported);
+        String id = QuarkusTransaction.requiringNew().call(() -> {
+            Payment p = paymentId != null ? Payment.findById(paymentId)
+                    : reported.spt() == null ? null : Payment.byAgentAndSpt(agent.agentId(), reported.spt()).orElse(null);
+            if (p == null || !p.agent.equals(agent.agentId()) || !p.project.equals(agent.project())) {
+                throw ApiProblem.notFound(paymentId != null ? "no payment " + paymentId : "no payment of yours has this token");
+            }
+            if (p.sptId == null) {
+                throw ApiProblem.conflict("no-token", "payment " + p.id + " never minted a payment token; there is nothing to link");
+            }
+            if (p.receiptReference != null) {
+                if (p.receiptReference.equals(receipt.reference())) {
+                    return p.id;
+                }
+                throw ApiProblem.conflict("receipt-already-linked", "payment " + p.id + " is already linked to "
+                        + p.receiptReference);
+            }
+            if (!RECEIPTABLE.contains(p.status)) {
+                throw ApiProblem.conflict("payment-not-charged", "payment " + p.id + " is " + p.status.wire()
+                        + "; only a minted or paid payment takes a receipt");
+            }
+            Instant now = clock.instant();
+            Map<String, Object> fields = new LinkedHashMap<>(receipt.extra());
+            fields.put("method", receipt.method());
+            fields.put("status", receipt.status());
+            fields.put("timestamp", receipt.timestamp());
+            fields.put("reference", receipt.reference());
+            fields.put("reported_by", "agent");
+            p.receipt = fields;
+            p.receiptReference = receipt.reference();
+            p.sptState = SptState.USED;
+            if ("receipt-missing".equals(p.failureCode)) {
+                p.failureCode = null;
+                p.failureDetail = null;
+            }
+            if (p.status == PaymentStatus.MINTED) {
+                p.status = PaymentStatus.PAID;
+                ledger.capture(p.id, now);
+            }
+            p.updatedAt = now;
+            audit.record(pipeline.entry(p, "receipt", null, "the agent reported the seller's receipt " + receipt.reference()
+                    + " (" + p.status.wire() + ")", p.amount, p.currency, p.decisionId, p.approvedBy, receipt.reference(), null));
+            return p.id;
+        });
+        updates.changed(id);
+        return find(id);
+    }
+
+    private static final Set<PaymentStatus> RECEIPTABLE = Set.of(PaymentStatus.MINTED, PaymentStatus.PAID,
+            PaymentStatus.CHARGED_NOT_DELIVERED, PaymentStatus.PAID_UNDELIVERED);
+
+    private static Receipt receiptOf(ReportedReceipt r) {
+        if (r == null) {
+            throw ApiProblem.badRequest("body must be {\"receipt\": \"<Payment-Receipt header>\"} or {\"reference\": \"pi_...\", ...}");
+        }
+        if (r.receipt() != null) {
+            try {
+                return Receipt.parse(r.receipt());
+            } catch (MppProtocolException e) {
+                throw ApiProblem.badRequest("receipt is not a valid Payment-Receipt: " + e.getMessage());
+            }
+        }
+        if (r.reference() == null || !r.reference().matches("[A-Za-z0-9_]{1,255}")) {
+            throw ApiProblem.badRequest("reference is required: the seller's Stripe PaymentIntent id (pi_...)");
+        }
+        if (r.status() != null && !Receipt.SUCCESS.equals(r.status())) {
+            throw ApiProblem.badRequest("a receipt's status is \"success\"; the seller issues none for a failed payment");
+        }
+        Map<String, Object> extra = new LinkedHashMap<>();
+        if (r.externalId() != null) {
+            extra.put("externalId", r.externalId());
+        }
+        return new Receipt(Receipt.SUCCESS, r.method() == null ? "stripe" : r.method(),
+                r.timestamp() == null ? Instant.now().toString() : r.timestamp(), r.reference(), extra);
     }
 
     private Payment replay(Payment existing, String requestHash, Duration inFlightWait) {
@@ -315,11 +503,21 @@ public class PaymentService {
 
     private static String hash(AgentIdentity agent, PaymentCommand command) {
         try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(agent.agentId().getBytes(StandardCharsets.UTF_8));
-            sha.update(JSON.writeValueAsBytes(command));
-            return HexFormat.of().formatHex(sha.digest());
-        } catch (NoSuchAlgorithmException | com.fasterxml.jackson.core.JsonProcessingException e) {
+            byte[] json = JSON.writeValueAsBytes(command);
+            byte[] id = agent.agentId().getBytes(StandardCharsets.UTF_8);
+            byte[] all = new byte[id.length + json.length];
+            System.arraycopy(id, 0, all, 0, id.length);
+            System.arraycopy(json, 0, all, id.length, json.length);
+            return sha256(all);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -10,6 +10,12 @@ public enum PaymentStatus {
     /** A human approved; the broker is fetching a fresh challenge and paying. */
     APPROVED,
     PAID,
+    /**
+     * SPT drop-in: the broker minted a token for the agent, which pays the seller with it. A receipt reported by the
+     * agent, or Stripe showing the token charged (settlement), makes it {@link #PAID}; a token that expires unspent
+     * makes it {@link #FAILED} and gives the budget back. Not final: the money state is still open.
+     */
+    MINTED,
     /** Refused by policy or by a human. */
     DENIED,
     /** Not paid: the seller or Stripe refused before money moved. */
@@ -27,7 +33,7 @@ public enum PaymentStatus {
     WITHDRAWN;
 
     public boolean isFinal() {
-        return this != PROCESSING && this != PENDING_APPROVAL && this != APPROVED;
+        return this != PROCESSING && this != PENDING_APPROVAL && this != APPROVED && this != MINTED;
     }
 
     public String wire() {

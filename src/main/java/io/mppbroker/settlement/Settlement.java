@@ -53,6 +53,8 @@ public class Settlement {
 
     /** What happened to one payment in one run. */
     public enum Result {
+        /** SPT drop-in: Stripe shows the token the agent was given charged; the minted payment is {@code paid}. */
+        PAID,
         /** Stripe shows the token charged: the payment is {@code paid_undelivered}. */
         PAID_UNDELIVERED,
         /** Stripe shows the token never charged and no longer usable: the unknown payment is {@code failed}, budget released. */
@@ -79,6 +81,8 @@ public class Settlement {
     private static final Set<PaymentStatus> FINAL = Set.of(PaymentStatus.CHARGED_NOT_DELIVERED, PaymentStatus.FAILED,
             PaymentStatus.DENIED, PaymentStatus.WITHDRAWN, PaymentStatus.NOT_REQUIRED, PaymentStatus.PAID,
             PaymentStatus.PAID_UNDELIVERED);
+    // A token minted for an agent (status MINTED) is the agent's to spend until it expires; only then does Stripe's
+    // view of it settle the payment: charged is paid, anything else failed with the budget released.
 
     private final EntityManager em;
     private final SptMinter stripe;
@@ -121,7 +125,9 @@ public class Settlement {
                     UPDATE payment SET settlement_claimed_until = :until
                      WHERE id IN (SELECT id FROM payment
                                    WHERE spt_state = 'ACTIVE' AND spt_id IS NOT NULL
-                                     AND (status IN (:final) OR updated_at < :staleBefore)
+                                     AND (status IN (:final)
+                                          OR (status = 'MINTED' AND spt_expires_at < :now)
+                                          OR (status <> 'MINTED' AND updated_at < :staleBefore))
                                      AND (settlement_next_at IS NULL OR settlement_next_at <= :now)
                                      AND (settlement_claimed_until IS NULL OR settlement_claimed_until < :now)
                                    ORDER BY updated_at
@@ -179,14 +185,19 @@ public class Settlement {
         String reason;
         if (token.charged()) {
             p.sptState = SptState.USED;
-            if (before != PaymentStatus.PAID && before != PaymentStatus.PAID_UNDELIVERED) {
+            if (before == PaymentStatus.MINTED) {
+                // SPT drop-in: the agent paid the seller itself, so a charged token is the payment done. Stripe's
+                // token view does not name the seller's PaymentIntent: the receipt the agent reports links it.
+                p.status = PaymentStatus.PAID;
+                ledger.capture(p.id, now);
+            } else if (before != PaymentStatus.PAID && before != PaymentStatus.PAID_UNDELIVERED) {
                 p.status = PaymentStatus.PAID_UNDELIVERED;
                 ledger.capture(p.id, now);
                 p.failureDetail = "Stripe shows " + captured + " captured with the payment token but the seller did not deliver"
                         + (p.failureDetail == null ? "" : " (" + p.failureDetail + ")")
                         + ". The broker does not pay again: ask the seller to deliver or refund.";
             }
-            result = Result.PAID_UNDELIVERED;
+            result = before == PaymentStatus.MINTED ? Result.PAID : Result.PAID_UNDELIVERED;
             event = EVENT_SETTLED;
             reason = "Stripe shows " + captured + " captured with the payment token: " + before.wire() + " -> "
                     + p.status.wire() + "; budget captured; nothing paid again";
