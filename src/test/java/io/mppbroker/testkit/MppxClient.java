@@ -21,7 +21,6 @@ import java.util.concurrent.TimeUnit;
 public final class MppxClient {
 
     private static final Duration RUN_TIMEOUT = Duration.ofSeconds(120);
-    private static final Duration NPM_TIMEOUT = Duration.ofMinutes(5);
     private static final Object INSTALL_LOCK = new Object();
     private static int counter;
 
@@ -104,27 +103,7 @@ public final class MppxClient {
     }
 
     private static void ensureInstalled(Path dir) {
-        synchronized (INSTALL_LOCK) {
-            if (Files.isRegularFile(dir.resolve("node_modules").resolve("mppx").resolve("dist").resolve("bin.js"))) {
-                return;
-            }
-            Path log = ProjectPaths.logDir().resolve("mppx-client-npm-ci.log");
-            try {
-                Process npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(dir.toFile())
-                        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-                if (!npm.waitFor(NPM_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-                    npm.destroyForcibly();
-                    throw new IllegalStateException("npm ci timed out in " + dir);
-                }
-                if (npm.exitValue() != 0) {
-                    throw new IllegalStateException("npm ci failed in " + dir + ":\n" + ProjectPaths.tail(log, 40));
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot run npm", e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted during npm ci", e);
-            }
-        }
+        NpmInstall.ensure(dir, "mppx-client-npm-ci.log",
+                dir.resolve("node_modules").resolve("mppx").resolve("dist").resolve("bin.js"));
     }
 }

@@ -31,7 +31,6 @@ public final class MppxSeller implements AutoCloseable {
 
     public static final String DEFAULT_NETWORK_ID = "profile_test_mppx";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
-    private static final Duration NPM_TIMEOUT = Duration.ofMinutes(5);
     private static final Object INSTALL_LOCK = new Object();
     private static int counter;
 
@@ -147,29 +146,8 @@ public final class MppxSeller implements AutoCloseable {
     }
 
     private static void ensureInstalled(Path dir) {
-        synchronized (INSTALL_LOCK) {
-            if (Files.isDirectory(dir.resolve("node_modules").resolve("mppx"))
-                    && Files.isDirectory(dir.resolve("node_modules").resolve("stripe"))) {
-                return;
-            }
-            Path log = ProjectPaths.logDir().resolve("mppx-seller-npm-ci.log");
-            try {
-                Process npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(dir.toFile())
-                        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-                if (!npm.waitFor(NPM_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-                    destroyTree(npm);
-                    throw new IllegalStateException("npm ci timed out in " + dir);
-                }
-                if (npm.exitValue() != 0) {
-                    throw new IllegalStateException("npm ci failed in " + dir + ":\n" + ProjectPaths.tail(log, 40));
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot run npm", e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted during npm ci", e);
-            }
-        }
+        NpmInstall.ensure(dir, "mppx-seller-npm-ci.log", dir.resolve("node_modules").resolve("mppx"),
+                dir.resolve("node_modules").resolve("stripe"));
     }
 
     private static void pump(Process process, Path log, CompletableFuture<Integer> port) {
