@@ -51,6 +51,7 @@ public final class StripeError extends RuntimeException {
 
     public int status() { return status; }
     public String code() { return code; }
+    public String param() { return param; }
 
     public Response toResponse() {
         ObjectNode error = JsonNodeFactory.instance.objectNode();
