@@ -8,6 +8,7 @@ import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.hibernate.annotations.Immutable;
@@ -55,9 +56,13 @@ public class AuditEvent extends PanacheEntityBase {
     public Map<String, Object> line;
 
     public static List<AuditEvent> forSession(String project, String agent, String task) {
-        StringBuilder query = new StringBuilder("project = ?1");
-        java.util.List<Object> params = new java.util.ArrayList<>();
-        params.add(project);
+        return forSession(project, agent, task, 0, Integer.MAX_VALUE);
+    }
+
+    /** One page of a session in chain order: the lines after seq {@code afterSeq}, at most {@code limit}. */
+    public static List<AuditEvent> forSession(String project, String agent, String task, long afterSeq, int limit) {
+        StringBuilder query = new StringBuilder("project = ?1 and seq > ?2");
+        List<Object> params = new ArrayList<>(List.of(project, afterSeq));
         if (agent != null) {
             params.add(agent);
             query.append(" and agent = ?").append(params.size());
@@ -66,7 +71,12 @@ public class AuditEvent extends PanacheEntityBase {
             params.add(task);
             query.append(" and task = ?").append(params.size());
         }
-        return list(query.toString(), Sort.ascending("seq"), params.toArray());
+        return find(query.toString(), Sort.ascending("seq"), params.toArray()).page(0, limit).list();
+    }
+
+    /** An agent's last {@code limit} lines, newest first (the dashboard's live sessions). */
+    public static List<AuditEvent> latestOf(String project, String agent, int limit) {
+        return find("project = ?1 and agent = ?2", Sort.descending("seq"), project, agent).page(0, limit).list();
     }
 
     public static List<AuditEvent> forPayment(String paymentId) {

@@ -8,11 +8,12 @@ import picocli.CommandLine.Command;
 /**
  * Commands the broker's jar runs without starting the broker (no HTTP server, no scheduler):
  * {@code java -jar quarkus-run.jar audit verify <file|dir>}, {@code policy validate}, {@code policy test} (no
- * database), and {@code policy backtest}, {@code reconcile} (read the database with plain JDBC). Exit codes:
+ * database), and {@code policy backtest}, {@code reconcile}, {@code replay} (read the database with plain JDBC; replay also
+ * reads the audit JSONL). Exit codes:
  * 0 OK, 1 verification or test failed or discrepancies found, 2 usage error or unreadable input.
  */
 @Command(name = "mpp-broker", mixinStandardHelpOptions = true,
-        subcommands = {AuditCommand.class, PolicyCommand.class, ReconcileCommand.class},
+        subcommands = {AuditCommand.class, PolicyCommand.class, ReconcileCommand.class, ReplayCommand.class},
         description = "Without a command, starts the broker. Commands run offline:")
 public final class BrokerCli {
 
@@ -20,7 +21,7 @@ public final class BrokerCli {
     public static final int BROKEN = 1;
     public static final int USAGE = 2;
 
-    private static final Set<String> COMMANDS = Set.of("audit", "policy", "reconcile");
+    private static final Set<String> COMMANDS = Set.of("audit", "policy", "reconcile", "replay");
 
     private BrokerCli() {}
 

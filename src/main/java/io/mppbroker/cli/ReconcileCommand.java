@@ -1,7 +1,5 @@
 package io.mppbroker.cli;
 
-import io.mppbroker.database.DatabaseSource;
-import io.mppbroker.database.EmbeddedDatabase;
 import io.mppbroker.reconciliation.ExternalCharges;
 import io.mppbroker.reconciliation.Reconciliation;
 import io.mppbroker.reconciliation.ReconciliationReport;
@@ -18,11 +16,9 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import java.util.Properties;
 import java.util.concurrent.Callable;
-import org.eclipse.microprofile.config.Config;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -67,18 +63,8 @@ final class ReconcileCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, paramLabel = "<file>", description = "Write the report here instead of standard output.")
     Path output;
 
-    @Option(names = "--jdbc-url", paramLabel = "<url>", description = "PostgreSQL JDBC URL, e.g. jdbc:postgresql://db:5432/mpp_broker.")
-    String jdbcUrl;
-
-    @Option(names = "--user", paramLabel = "<name>", description = "Database user (default: QUARKUS_DATASOURCE_USERNAME).")
-    String user;
-
-    @Option(names = "--password-env", paramLabel = "<variable>", description = "Environment variable holding the database password"
-            + " (default: QUARKUS_DATASOURCE_PASSWORD). Never given on the command line, where other users could read it.")
-    String passwordEnv;
-
-    @Option(names = "--data-dir", paramLabel = "<dir>", description = "The broker's data directory, for the embedded database (default: broker.data-dir, data).")
-    Path dataDir;
+    @Mixin
+    DatabaseOptions database;
 
     @Override
     public Integer call() throws IOException {
@@ -100,8 +86,8 @@ final class ReconcileCommand implements Callable<Integer> {
             return BrokerCli.USAGE;
         }
         ReconciliationReport report;
-        try (Database database = Database.open(this)) {
-            Connection connection = database.connection();
+        try (BrokerDatabase db = database.open("mpp-broker reconcile")) {
+            Connection connection = db.connection();
             List<String> covered = projects.isEmpty() ? Reconciliation.projects(connection) : projects;
             if (covered.isEmpty()) {
                 err.println("the database has no payments yet");
@@ -126,91 +112,5 @@ final class ReconcileCommand implements Callable<Integer> {
             return BrokerCli.BROKEN;
         }
         return BrokerCli.OK;
-    }
-
-    /** A connection to the broker's database, and the embedded server started for it, if one was. */
-    private record Database(Connection connection, EmbeddedDatabase started) implements AutoCloseable {
-
-        static Database open(ReconcileCommand c) throws SQLException, IOException {
-            Config config = DatabaseSource.environmentConfig();
-            String user = c.user != null ? c.user
-                    : config.getOptionalValue("quarkus.datasource.username", String.class).orElse(EmbeddedDatabase.USER);
-            String passwordVariable = c.passwordEnv != null ? c.passwordEnv : "QUARKUS_DATASOURCE_PASSWORD";
-            Optional<String> password = Optional.ofNullable(System.getenv(passwordVariable))
-                    .or(() -> c.passwordEnv == null ? config.getOptionalValue("quarkus.datasource.password", String.class)
-                            : Optional.empty());
-            if (c.jdbcUrl != null) {
-                return new Database(connect(c.jdbcUrl, user, password), null);
-            }
-            DatabaseSource source = DatabaseSource.from(config);
-            if (source instanceof DatabaseSource.External external) {
-                return new Database(connect(external.jdbcUrl(), user, password), null);
-            }
-            Path cluster = c.dataDir != null ? c.dataDir.resolve("postgres").toAbsolutePath().normalize()
-                    : ((DatabaseSource.Embedded) source).directory();
-            if (!Files.exists(cluster.resolve("PG_VERSION"))) {
-                throw new IOException("no database configured (--jdbc-url or QUARKUS_DATASOURCE_JDBC_URL) and no embedded"
-                        + " database at " + cluster);
-            }
-            Optional<Integer> running = runningPort(cluster);
-            if (running.isPresent()) {
-                // The broker is up and owns the server: read through it.
-                return new Database(connect("jdbc:postgresql://localhost:" + running.get() + "/" + EmbeddedDatabase.DATABASE_NAME,
-                        EmbeddedDatabase.USER, Optional.empty()), null);
-            }
-            EmbeddedDatabase started = EmbeddedDatabase.start(cluster, 0);
-            try {
-                return new Database(connect(started.jdbcUrl(), EmbeddedDatabase.USER, Optional.empty()), started);
-            } catch (SQLException e) {
-                started.close();
-                throw e;
-            }
-        }
-
-        /** Line 4 of postmaster.pid is the port of a live server. */
-        private static Optional<Integer> runningPort(Path cluster) throws IOException {
-            Path pid = cluster.resolve("postmaster.pid");
-            if (!Files.exists(pid)) {
-                return Optional.empty();
-            }
-            List<String> lines = Files.readAllLines(pid);
-            if (lines.size() < 4) {
-                return Optional.empty();
-            }
-            try {
-                long process = Long.parseLong(lines.get(0).trim());
-                if (ProcessHandle.of(process).map(ProcessHandle::isAlive).orElse(false)) {
-                    return Optional.of(Integer.parseInt(lines.get(3).trim()));
-                }
-            } catch (NumberFormatException e) {
-                return Optional.empty();
-            }
-            return Optional.empty();
-        }
-
-        /** The driver is used directly: DriverManager's service lookup does not see Quarkus's class loader. */
-        private static Connection connect(String url, String user, Optional<String> password) throws SQLException {
-            Properties properties = new Properties();
-            properties.setProperty("user", user);
-            password.ifPresent(p -> properties.setProperty("password", p));
-            properties.setProperty("ApplicationName", "mpp-broker reconcile");
-            properties.setProperty("readOnly", "true");
-            Connection connection = new org.postgresql.Driver().connect(url, properties);
-            if (connection == null) {
-                throw new SQLException("not a PostgreSQL JDBC URL: " + url.replaceAll("(?i)password=[^&;]*", "password=***"));
-            }
-            return connection;
-        }
-
-        @Override
-        public void close() throws SQLException {
-            try {
-                connection.close();
-            } finally {
-                if (started != null) {
-                    started.close();
-                }
-            }
-        }
     }
 }

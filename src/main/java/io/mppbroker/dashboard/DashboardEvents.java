@@ -2,12 +2,14 @@ package io.mppbroker.dashboard;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mppbroker.audit.AuditTrail;
 import io.mppbroker.events.Changes;
 import io.mppbroker.policy.ApproverIdentity;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.TransactionPhase;
 import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
 import java.time.Duration;
@@ -28,13 +30,15 @@ import org.jboss.logging.Logger;
 
 /**
  * The dashboard's live list: one server-sent event stream per open page. Each stream gets a {@code board}
- * event with the approver's whole board when it opens and again whenever that board changed.
+ * event with the approver's whole board and a {@code sessions} event with the live sessions of their projects'
+ * agents ({@link LiveSessions}) when it opens, and each again whenever it changed.
  *
  * <p>What triggers a look: every {@link Changes.Changed} wake-up (a payment created, parked, approved,
  * denied, paid, escalated or withdrawn, on any channel; across nodes when the changes channel is
- * mapped to a message broker). Wake-ups within {@value #COALESCE_MILLIS} ms are coalesced into one rebuild
- * per approver; the board is re-read from the database and sent only to streams whose last board differs
- * (compared as JSON text), so a stream never receives the same board twice. A rebuild also runs every
+ * mapped to a message broker), and every audit line committed on this node (an access decision changes no
+ * record, only a session). Wake-ups within {@value #COALESCE_MILLIS} ms are coalesced into one rebuild
+ * per approver; board and sessions are re-read from the database and each is sent only to streams whose last
+ * one differs (compared as JSON text), so a stream never receives the same board twice. A rebuild also runs every
  * 10 s as a safety net for a lost wake-up, and idle streams get a {@code ping} event every
  * {@value #PING_SECONDS} s so proxies keep them open and dead connections are noticed.
  */
@@ -50,13 +54,20 @@ public class DashboardEvents {
         final SseEventSink sink;
         final Sse sse;
         final Instant openedAt = Instant.now();
-        volatile String lastBoard;
+        /** The last data sent per event name. */
+        final Map<String, String> last = new ConcurrentHashMap<>();
         volatile Instant lastSent = Instant.now();
 
         Stream(String approverId, SseEventSink sink, Sse sse) {
             this.approverId = approverId;
             this.sink = sink;
             this.sse = sse;
+        }
+
+        void sendIfChanged(String name, String data) {
+            if (!data.equals(last.put(name, data))) {
+                send(name, data);
+            }
         }
 
         void send(String name, String data) {
@@ -77,6 +88,7 @@ public class DashboardEvents {
     private final Set<Stream> streams = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean rebuildScheduled = new AtomicBoolean();
     private final BoardService boards;
+    private final LiveSessions sessions;
     private final DashboardApprovers approvers;
     private final DashboardAccounts accounts;
     private final DashboardConfig config;
@@ -85,11 +97,12 @@ public class DashboardEvents {
     private final Executor coalesced;
     private final ManagedExecutor workers;
 
-    public DashboardEvents(BoardService boards, DashboardApprovers approvers, DashboardAccounts accounts,
+    public DashboardEvents(BoardService boards, LiveSessions sessions, DashboardApprovers approvers, DashboardAccounts accounts,
                            DashboardConfig config, ObjectMapper json, ManagedExecutor workers) {
         this.workers = workers;
         this.coalesced = CompletableFuture.delayedExecutor(COALESCE_MILLIS, TimeUnit.MILLISECONDS, workers);
         this.boards = boards;
+        this.sessions = sessions;
         this.approvers = approvers;
         this.accounts = accounts;
         this.config = config;
@@ -101,9 +114,8 @@ public class DashboardEvents {
         Stream s = new Stream(me.approverId(), sink, sse);
         synchronized (this) {
             streams.add(s);
-            String board = render(boards.board(me));
-            s.lastBoard = board;
-            s.send("board", board);
+            s.sendIfChanged("board", render(boards.board(me)));
+            s.sendIfChanged("sessions", render(sessions.of(me)));
         }
     }
 
@@ -113,6 +125,14 @@ public class DashboardEvents {
     }
 
     void onPaymentChanged(@Observes Changes.Changed change) {
+        scheduleRebuild();
+    }
+
+    void onAuditLine(@Observes(during = TransactionPhase.AFTER_SUCCESS) AuditTrail.LineCommitted line) {
+        scheduleRebuild();
+    }
+
+    private void scheduleRebuild() {
         if (streams.isEmpty() || !rebuildScheduled.compareAndSet(false, true)) {
             return;
         }
@@ -154,17 +174,17 @@ public class DashboardEvents {
                 continue;
             }
             String board;
+            String live;
             try {
                 board = render(boards.board(me.get()));
+                live = render(sessions.of(me.get()));
             } catch (RuntimeException ex) {
                 LOG.warnf("dashboard board for %s not rebuilt: %s", e.getKey(), ex.toString());
                 continue;
             }
             for (Stream s : e.getValue()) {
-                if (!board.equals(s.lastBoard)) {
-                    s.lastBoard = board;
-                    s.send("board", board);
-                }
+                s.sendIfChanged("board", board);
+                s.sendIfChanged("sessions", live);
             }
         }
     }
@@ -182,11 +202,11 @@ public class DashboardEvents {
         List.copyOf(streams).forEach(this::drop);
     }
 
-    String render(Board board) {
+    String render(Object boardOrSessions) {
         try {
-            return json.writeValueAsString(board);
+            return json.writeValueAsString(boardOrSessions);
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("board not serialisable", e);
+            throw new IllegalStateException("dashboard event not serialisable", e);
         }
     }
 }

@@ -47,15 +47,17 @@ public class DashboardResource {
     private final SecurityIdentity identity;
     private final DashboardApprovers approvers;
     private final BoardService boards;
+    private final LiveSessions sessions;
     private final DashboardEvents events;
     private final PaymentService payments;
     private final ApprovalCards cards;
 
     public DashboardResource(SecurityIdentity identity, DashboardApprovers approvers, BoardService boards,
-                             DashboardEvents events, PaymentService payments, ApprovalCards cards) {
+                             LiveSessions sessions, DashboardEvents events, PaymentService payments, ApprovalCards cards) {
         this.identity = identity;
         this.approvers = approvers;
         this.boards = boards;
+        this.sessions = sessions;
         this.events = events;
         this.payments = payments;
         this.cards = cards;
@@ -76,6 +78,15 @@ public class DashboardResource {
         return boards.board(approver());
     }
 
+    @GET
+    @Path("/sessions")
+    @Operation(summary = "Live sessions: every agent of the approver's projects with its latest audit steps",
+            description = "The same steps as the replay command prints; the events stream sends them again as a"
+                    + " sessions event whenever they change.")
+    public LiveSessions.Sessions sessions() {
+        return sessions.of(approver());
+    }
+
     @POST
     @Path("/approvals/{id}")
     @Consumes(MediaType.APPLICATION_JSON)
@@ -93,7 +104,7 @@ public class DashboardResource {
     @GET
     @Path("/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
-    @Operation(summary = "Server-sent events: a board event now and whenever the board changes, ping events meanwhile")
+    @Operation(summary = "Server-sent events: board and sessions events now and whenever they change, ping events meanwhile")
     public void events(@Context SseEventSink sink, @Context Sse sse) {
         events.open(approver(), sink, sse);
     }

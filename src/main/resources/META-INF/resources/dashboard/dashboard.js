@@ -274,6 +274,30 @@ function render(board) {
   renderRequests(board.requests);
 }
 
+// ---- live sessions ------------------------------------------------------------------------------
+
+const seenSteps = new Set(); // "project/agent/seq" already shown, so only new steps flash
+let sessionsShown = false;
+
+function renderSessions(data) {
+  const box = document.getElementById('sessions');
+  box.replaceChildren(...data.agents.map(s => el('article', { class: 'session', 'data-agent': s.agent, 'data-project': s.project },
+      el('div', { class: 'session-head' },
+          el('strong', { text: s.agent }), el('span', { class: 'muted', text: s.project }),
+          el('span', { class: 'last muted', text: s.last_step_at ? 'last step ' + when(s.last_step_at) : 'no steps yet' })),
+      el('ol', { class: 'steps' }, s.steps.map(step => {
+        const key = `${s.project}/${s.agent}/${step.seq}`;
+        const fresh = sessionsShown && !seenSteps.has(key);
+        seenSteps.add(key);
+        return el('li', { class: 'step' + (step.decision ? ' d-' + step.decision : '') + (fresh ? ' fresh' : ''), 'data-seq': step.seq },
+            el('span', { class: 'muted', text: when(step.ts), title: step.ts }),
+            el('span', { class: 'event', text: step.event + (step.decision ? ' ' + step.decision : '') }),
+            el('span', { class: 'text', text: (step.task ? '[' + step.task + '] ' : '') + step.text }));
+      })))));
+  sessionsShown = true;
+  document.getElementById('no-sessions').hidden = data.agents.length > 0;
+}
+
 // ---- start --------------------------------------------------------------------------------------
 
 function connect() {
@@ -285,6 +309,7 @@ function connect() {
     setLive('live');
     render(JSON.parse(event.data));
   });
+  source.addEventListener('sessions', event => renderSessions(JSON.parse(event.data)));
   source.addEventListener('error', () => {
     setLive('reconnecting');
     if (source.readyState === EventSource.CLOSED) {
@@ -302,6 +327,7 @@ async function start() {
   const me = await (await api('/me')).json();
   document.getElementById('who').textContent = `${me.approver} · ${me.projects.join(', ')}`;
   render(await (await api('/board')).json());
+  renderSessions(await (await api('/sessions')).json());
   connect();
 }
 

@@ -1,0 +1,91 @@
+package io.mppbroker.audit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** How replay and the dashboard word each audit line; lines are built the way AuditTrail writes them. */
+class TimelineStepTest {
+
+    static final Instant T = Instant.parse("2026-05-01T17:42:11Z");
+
+    static Map<String, Object> payment(String event, String decision, String reason, String amount, String approvedBy,
+                                       Integer http) {
+        AuditEntry e = new AuditEntry(T, event, "research-agent", "research", "t-42", AuditTrail.ACTION_PAY,
+                "https://api.seller.example/reports/q3", decision, reason, amount == null ? null : new BigDecimal(amount),
+                amount == null ? null : "usd", "pay_1", decision == null ? null : "dec_1", approvedBy, null, http, "v1");
+        return AuditLines.seal(AuditTrail.toLine(e), 7, AuditLines.GENESIS);
+    }
+
+    static Map<String, Object> access(String event, String decision, String reason, String grantId, String approvedBy,
+                                      String expires, Integer http) {
+        Map<String, Object> line = AuditTrail.toLine(new AuditEntry(T, event, "billing-reconciler-1", "project-billing",
+                null, "stripe:charges:read", "stripe.com/v1/charges", decision, reason, null, null, null, null, approvedBy,
+                null, http, "v2"));
+        line.put("grant_id", grantId);
+        line.put("expires", expires);
+        return AuditLines.seal(line, 8, AuditLines.GENESIS);
+    }
+
+    @Test
+    void paymentStepsShowAmountsApproversAndTheRequest() {
+        assertEquals("payment pay_1 for https://api.seller.example/reports/q3: quarterly report",
+                TimelineStep.of(payment("request", null, "quarterly report", null, null, null)).text());
+        TimelineStep asked = TimelineStep.of(payment("decision", "ASK", "amount 50.00 usd is in the ask tier", "50.00", null, 202));
+        assertEquals("ASK", asked.decision());
+        assertEquals("t-42", asked.task());
+        assertEquals(7, asked.seq());
+        assertEquals("amount 50.00 usd is in the ask tier", asked.text(), "the amount is in the reason, not twice");
+        assertEquals("50.00 usd: approved by alice via slack: fine",
+                TimelineStep.of(payment("approval", "ALLOW", "approved by alice via slack: fine", "50.00", "alice", 200)).text());
+        assertEquals("50.00 usd: shared payment token minted (approved by alice)",
+                TimelineStep.of(payment("spt_minted", null, "shared payment token minted", "50.00", "alice", null)).text());
+        assertEquals("paid 50.00 usd", TimelineStep.of(payment("paid", "ALLOW", "paid 50.00 usd", "50.00", null, 200)).text());
+    }
+
+    @Test
+    void aDenialShowsItsReasonAndStatusAndARetryItsGrant() {
+        TimelineStep denied = TimelineStep.of(access("access", "DENY", "no policy grants stripe:* for project-billing",
+                null, null, null, 403));
+        assertEquals("stripe:charges:read stripe.com/v1/charges: no policy grants stripe:* for project-billing (HTTP 403)",
+                denied.text());
+        assertEquals("2026-05-01T17:42:11Z     access                   DENY  stripe:charges:read stripe.com/v1/charges:"
+                + " no policy grants stripe:* for project-billing (HTTP 403)", denied.format());
+        assertEquals("stripe:charges:read stripe.com/v1/charges grant gr_7 approved by alice expires 2026-05-02T17:43:00Z:"
+                        + " granted by gr_7 (HTTP 200)",
+                TimelineStep.of(access("access", "ALLOW", "granted by gr_7", "gr_7", "alice", "2026-05-02T17:43:00Z", 200)).text());
+    }
+
+    @Test
+    void eventsItDoesNotKnowStillShowEveryValue() {
+        Map<String, Object> line = access("access_request.proposed", null, "least privilege for the last denial",
+                null, null, null, null);
+        line.put("access_request_id", "acr_1");
+        line.put("justification", "reconcile charges");
+        line.put("proposal", Map.of("expires_in", "24h"));
+        line.put("diff", "+  - service: stripe\n+    actions: [charges:read]");
+        TimelineStep step = TimelineStep.of(AuditLines.inFileOrder(new LinkedHashMap<>(line)));
+        assertEquals("access_request.proposed", step.event());
+        assertEquals("stripe:charges:read stripe.com/v1/charges request acr_1: least privilege for the last denial"
+                + " justification=reconcile charges proposal={\"expires_in\":\"24h\"}"
+                + " diff=+  - service: stripe\n+    actions: [charges:read]", step.text());
+        String[] printed = step.format().split("\n");
+        assertEquals(2, printed.length);
+        assertEquals(" ".repeat(printed[0].indexOf("stripe:charges:read")) + "+    actions: [charges:read]", printed[1],
+                "a diff's further lines line up under the text");
+        assertFalse(step.text().contains("hash"), "chain fields are not part of the story");
+    }
+
+    @Test
+    void controlCharactersFromAgentsNeverReachTheTerminal() {
+        TimelineStep step = TimelineStep.of(payment("request", null, "report\u001b[2J\u001b]0;pwned\u0007", null, null, null));
+        assertFalse(step.text().chars().anyMatch(c -> c == 0x1b || c == 0x07), step.text());
+        assertTrue(step.text().endsWith("report\\u001b[2J\\u001b]0;pwned\\u0007"), step.text());
+    }
+}
