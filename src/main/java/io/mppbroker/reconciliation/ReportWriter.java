@@ -15,7 +15,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
-/** Writes a report as JSON, CSV (RFC 4180: CRLF, a header row, quotes where needed) or a self-contained HTML page. */
+/**
+ * Writes a report as JSON, CSV (RFC 4180: CRLF, a header row, quotes where needed; cells that would start a
+ * spreadsheet formula neutralized) or a self-contained HTML page.
+ */
 public final class ReportWriter {
 
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -101,8 +104,16 @@ public final class ReportWriter {
     private static List<String> cells(String... values) {
         List<String> cells = new ArrayList<>(values.length);
         for (String v : values) {
-            cells.add(v == null ? "" : v);
+            cells.add(v == null ? "" : inert(v));
         }
         return cells;
+    }
+
+    /**
+     * Agents and sellers choose tasks, seller hosts, reasons: a cell a spreadsheet would run as a formula gets a
+     * leading apostrophe (OWASP, CSV injection), which spreadsheets show as text and do not display.
+     */
+    static String inert(String cell) {
+        return !cell.isEmpty() && "=+-@\t\r".indexOf(cell.charAt(0)) >= 0 ? "'" + cell : cell;
     }
 }
