@@ -103,6 +103,15 @@ try {
     await shot('04-approved-and-paid');
   });
 
+  await step('the live sessions show the agent\'s latest steps, the paid one included', async () => {
+    const paid = page.locator('.session .step.d-ALLOW .event', { hasText: /^paid/ });
+    await paid.first().waitFor({ timeout: 15_000 });
+    const text = (await paid.first().locator('xpath=following-sibling::span[1]').textContent()).trim();
+    if (!text.includes('paid ' + env('AMOUNT'))) throw new Error('paid step: ' + text);
+    await page.locator('.session .step .event', { hasText: /^decision ASK/ }).first().waitFor();
+    await shot('05-live-sessions');
+  });
+
   await step('an answer that lost the race to another channel shows who decided', async () => {
     // A second tab whose live stream is cut, so its card is stale when someone else answers.
     const stale = await context.newPage();
@@ -123,11 +132,11 @@ try {
     await result.waitFor();
     const text = (await result.textContent()).trim();
     if (!text.startsWith('Already denied by ') || !text.includes(' via api')) throw new Error('conflict message: ' + text);
-    await shot('05-already-decided', stale);
+    await shot('06-already-decided', stale);
     // The first tab, still live, drops that card by itself.
     await page.locator(`.card[data-approval-id="${RACE_APPROVAL}"]`).waitFor({ state: 'detached', timeout: 15_000 });
     await page.locator(`#requests tr[data-approval-id="${RACE_APPROVAL}"] .approval-status.st-denied`).waitFor();
-    await shot('06-live-after-race');
+    await shot('07-live-after-race');
   });
 
   await step('no uncaught script errors in the pages', async () => {

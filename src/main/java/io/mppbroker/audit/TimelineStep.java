@@ -1,6 +1,8 @@
 package io.mppbroker.audit;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.mppbroker.ledger.Money;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -50,8 +52,8 @@ public record TimelineStep(long seq, String ts, String event, String task, Strin
         if ("request".equals(event)) {
             parts.add("payment " + paymentId + " for " + resource);
         }
-        String amount = r.text("amount");
         String currency = r.text("currency");
+        String amount = amount(r.text("amount"), currency);
         String reason = r.text("reason");
         if (amount != null && !"request".equals(event) && (reason == null || !reason.contains(amount))) {
             parts.add(amount + (currency == null ? "" : " " + currency));
@@ -69,6 +71,15 @@ public record TimelineStep(long seq, String ts, String event, String task, Strin
             text.append(" receipt ").append(receipt);
         }
         return r.withRest(text.toString());
+    }
+
+    /** As people read amounts: the line stores the database's scale ("42.5000"), the text shows "42.50". */
+    private static String amount(String amount, String currency) {
+        try {
+            return amount == null ? null : Money.format(new BigDecimal(amount), currency == null ? "" : currency);
+        } catch (NumberFormatException e) {
+            return amount;
+        }
     }
 
     /**

@@ -46,7 +46,10 @@ class TimelineStepTest {
                 TimelineStep.of(payment("approval", "ALLOW", "approved by alice via slack: fine", "50.00", "alice", 200)).text());
         assertEquals("50.00 usd: shared payment token minted (approved by alice)",
                 TimelineStep.of(payment("spt_minted", null, "shared payment token minted", "50.00", "alice", null)).text());
-        assertEquals("paid 50.00 usd", TimelineStep.of(payment("paid", "ALLOW", "paid 50.00 usd", "50.00", null, 200)).text());
+        assertEquals("paid 50.00 usd", TimelineStep.of(payment("paid", "ALLOW", "paid 50.00 usd", "50.0000", null, 200)).text(),
+                "the database's scale (50.0000) is the same amount as the reason's");
+        assertEquals("50.00 usd: withdrawn by the agent",
+                TimelineStep.of(payment("withdrawn", null, "withdrawn by the agent", "50.0000", null, null)).text());
     }
 
     @Test

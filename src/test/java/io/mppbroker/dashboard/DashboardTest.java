@@ -424,14 +424,18 @@ class DashboardTest {
     }
 
     static void readBoards(InputStream in, BlockingQueue<JsonNode> boards) {
+        readEvents(in, "board", boards);
+    }
+
+    static void readEvents(InputStream in, String name, BlockingQueue<JsonNode> events) {
         try (BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             String event = null;
             StringBuilder data = new StringBuilder();
             String line;
             while ((line = lines.readLine()) != null) {
                 if (line.isEmpty()) {
-                    if ("board".equals(event)) {
-                        boards.add(JSON.readTree(data.toString()));
+                    if (name.equals(event)) {
+                        events.add(JSON.readTree(data.toString()));
                     }
                     event = null;
                     data.setLength(0);
@@ -443,6 +447,77 @@ class DashboardTest {
             }
         } catch (Exception closed) {
             // the test closed the stream
+        }
+    }
+
+    // ---- live sessions ------------------------------------------------------------------------------
+
+    static JsonNode agentSession(JsonNode sessions, String agent) {
+        for (JsonNode s : sessions.path("agents")) {
+            if (agent.equals(s.path("agent").asText())) {
+                return s;
+            }
+        }
+        return JSON.missingNode();
+    }
+
+    @Test
+    void liveSessionsShowEachAgentsLatestStepsInWordsAndOnlyToItsApprovers() throws Exception {
+        Response parked = park("/ask");
+        String paymentId = parked.path("id");
+        JsonNode sessions = JSON.readTree(given().cookie(COOKIE, session("dash-fin")).get("/dashboard/api/sessions")
+                .then().statusCode(200).extract().asString());
+        JsonNode agent = agentSession(sessions, "dash-agent");
+        assertEquals("dash", agent.path("project").asText(), sessions.toString());
+        JsonNode steps = agent.path("steps");
+        assertTrue(steps.size() > 0 && steps.size() <= LiveSessions.STEPS, agent.toString());
+        List<String> texts = new ArrayList<>();
+        long seq = 0;
+        for (JsonNode step : steps) {
+            assertTrue(step.path("seq").asLong() > seq, "oldest first: " + steps);
+            seq = step.path("seq").asLong();
+            texts.add(step.path("event").asText() + " " + step.path("decision").asText("") + " " + step.path("text").asText());
+        }
+        assertEquals(steps.get(steps.size() - 1).path("ts").asText(), agent.path("last_step_at").asText());
+        String asked = (String) parked.path("task");
+        assertTrue(texts.stream().anyMatch(t -> t.startsWith("request ") && t.contains("payment " + paymentId)), texts.toString());
+        assertTrue(texts.stream().anyMatch(t -> t.startsWith("decision ASK") && t.contains("50.00")), texts.toString());
+        assertTrue(steps.findValuesAsText("task").contains(asked), steps.toString());
+
+        JsonNode other = JSON.readTree(given().cookie(COOKIE, session("other-approver")).get("/dashboard/api/sessions")
+                .then().statusCode(200).extract().asString());
+        assertTrue(agentSession(other, "dash-agent").isMissingNode(), other.toString());
+        given().get("/dashboard/api/sessions").then().statusCode(401);
+    }
+
+    @Test
+    void theEventStreamSendsTheSessionsAgainWhenAnAgentActs() throws Exception {
+        String lead = session("dash-lead");
+        HttpRequest request = HttpRequest.newBuilder(URI.create(origin() + "/dashboard/api/events"))
+                .header("Cookie", COOKIE + "=" + lead).header("Accept", "text/event-stream").build();
+        HttpResponse<InputStream> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, response.statusCode());
+        BlockingQueue<JsonNode> sessions = new LinkedBlockingQueue<>();
+        Thread reader = new Thread(() -> readEvents(response.body(), "sessions", sessions), "sse-sessions-reader");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            assertNotNull(sessions.poll(10, TimeUnit.SECONDS), "no sessions event when the stream opened");
+            String paymentId = park("/ask").path("id");
+            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            List<JsonNode> seen = new ArrayList<>();
+            while (System.nanoTime() < deadline) {
+                JsonNode s = sessions.poll(500, TimeUnit.MILLISECONDS);
+                if (s != null) {
+                    seen.add(s);
+                    if (agentSession(s, "dash-agent").path("steps").toString().contains(paymentId)) {
+                        return;
+                    }
+                }
+            }
+            throw new AssertionError("no sessions event with payment " + paymentId + "; got " + seen);
+        } finally {
+            response.body().close();
         }
     }
 

@@ -176,7 +176,7 @@ class DashboardE2EIT {
         assertEquals("api", raced.path("approval").path("decided_via").asText());
 
         for (String name : List.of("01-login", "02-login-refused", "03-pending", "04-approved-and-paid",
-                "05-already-decided", "06-live-after-race")) {
+                "05-live-sessions", "06-already-decided", "07-live-after-race")) {
             Path png = shots.resolve(name + ".png");
             assertTrue(Files.isRegularFile(png) && Files.size(png) > 5_000, "screenshot missing or empty: " + png);
         }
