@@ -5,10 +5,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
+import io.mppbroker.testkit.LocalHttpServer.Reply;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,7 +20,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -124,9 +122,7 @@ public final class FakeSlack implements AutoCloseable {
     private final Map<String, Function<JsonNode, ObjectNode>> methods = new LinkedHashMap<>();
     private final AtomicLong clockOffsetMillis = new AtomicLong();
     private final AtomicLong lastTsMicros = new AtomicLong();
-    private final AtomicInteger failuresToInject = new AtomicInteger();
-    private volatile int injectedStatus = 429;
-    private volatile int injectedRetryAfter = 1;
+    private final LocalHttpServer.InjectedFailures failures = new LocalHttpServer.InjectedFailures();
 
     private FakeSlack(String botToken) {
         this.botToken = botToken;
@@ -139,7 +135,7 @@ public final class FakeSlack implements AutoCloseable {
         methods.put("users.info", this::usersInfo);
         methods.put("users.lookupByEmail", this::usersLookupByEmail);
         methods.put("conversations.open", this::conversationsOpen);
-        this.http = new LocalHttpServer("fake-slack", this::handle);
+        this.http = new LocalHttpServer("fake-slack", "application/json; charset=utf-8", this::handle);
     }
 
     /** A fake workspace whose bot token is a fresh random {@code xoxb-...}. */
@@ -221,9 +217,7 @@ public final class FakeSlack implements AutoCloseable {
     }
 
     public void failNext(int n, int httpStatus, int retryAfterSeconds) {
-        injectedStatus = httpStatus;
-        injectedRetryAfter = retryAfterSeconds;
-        failuresToInject.set(n);
+        failures.failNext(n, httpStatus, retryAfterSeconds);
     }
 
     /** {@code true}: nothing listens on the port (connection refused); {@code false}: back on the same port. */
@@ -390,12 +384,6 @@ public final class FakeSlack implements AutoCloseable {
 
     // ---- HTTP ----
 
-    private record Reply(int status, ObjectNode body, Map<String, String> headers) {
-        static Reply of(ObjectNode body) {
-            return new Reply(200, body, Map.of());
-        }
-    }
-
     /** A Slack API error: {@code {"ok":false,"error":code, ...extra}}. */
     private static final class SlackError extends RuntimeException {
         final String code;
@@ -434,34 +422,24 @@ public final class FakeSlack implements AutoCloseable {
         }
     }
 
-    private void handle(HttpExchange exchange) throws IOException {
+    private Reply handle(HttpExchange exchange, byte[] body) {
+        String path = exchange.getRequestURI().getRawPath();
+        Reply reply;
         try {
-            byte[] body = exchange.getRequestBody().readAllBytes();
-            String path = exchange.getRequestURI().getRawPath();
-            Reply reply;
-            try {
-                if (path.startsWith("/api/")) {
-                    reply = api(exchange, path.substring("/api/".length()), body);
-                } else if (path.startsWith("/response/")) {
-                    reply = responseUrl(exchange, path.substring("/response/".length()), body);
-                } else {
-                    reply = new Reply(404, new SlackError("not_found").body(), Map.of());
-                }
-            } catch (RuntimeException e) {
-                reply = new Reply(500, new SlackError("fatal_error").body(), Map.of());
+            if (path.startsWith("/api/")) {
+                reply = api(exchange, path.substring("/api/".length()), body);
+            } else if (path.startsWith("/response/")) {
+                reply = responseUrl(exchange, path.substring("/response/".length()), body);
+            } else {
+                reply = new Reply(404, new SlackError("not_found").body(), Map.of());
             }
-            var headers = exchange.getResponseHeaders();
-            headers.set("Content-Type", "application/json; charset=utf-8");
-            headers.set("X-Slack-Req-Id", HexFormat.of().formatHex(randomBytes(16)));
-            reply.headers.forEach(headers::set);
-            byte[] bytes = reply.body.toString().getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(reply.status, bytes.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(bytes);
-            }
-        } finally {
-            exchange.close();
+        } catch (RuntimeException e) {
+            reply = new Reply(500, new SlackError("fatal_error").body(), Map.of());
         }
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("X-Slack-Req-Id", HexFormat.of().formatHex(randomBytes(16)));
+        headers.putAll(reply.headers());
+        return new Reply(reply.status(), reply.body(), headers);
     }
 
     private Reply api(HttpExchange exchange, String method, byte[] body) {
@@ -484,12 +462,13 @@ public final class FakeSlack implements AutoCloseable {
         args.remove("token");
         JsonNode recordedArgs = args.deepCopy();
         Reply reply;
-        boolean injected = failuresToInject.getAndUpdate(n -> Math.max(0, n - 1)) > 0;
+        Optional<LocalHttpServer.InjectedFailures.Failure> failure = failures.take();
+        boolean injected = failure.isPresent();
         if (injected) {
-            int status = injectedStatus;
+            int status = failure.get().status();
             if (status == 429) {
                 reply = new Reply(429, new SlackError("ratelimited").body(),
-                        Map.of("Retry-After", Integer.toString(injectedRetryAfter)));
+                        Map.of("Retry-After", Integer.toString(failure.get().retryAfterSeconds())));
             } else {
                 reply = new Reply(status, new SlackError("internal_error").body(), Map.of());
             }
@@ -522,8 +501,8 @@ public final class FakeSlack implements AutoCloseable {
             }
         }
         synchronized (lock) {
-            calls.add(new Call(method, exchange.getRequestMethod(), mediaType, recordedArgs, reply.status,
-                    reply.body.deepCopy(), injected));
+            calls.add(new Call(method, exchange.getRequestMethod(), mediaType, recordedArgs, reply.status(),
+                    reply.body().deepCopy(), injected));
         }
         return reply;
     }

@@ -5,9 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
+import io.mppbroker.testkit.LocalHttpServer.Reply;
 
-import java.io.IOException;
-import java.io.OutputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +21,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.regex.Matcher;
@@ -148,9 +146,7 @@ public final class FakeTelegram implements AutoCloseable {
     private final Map<String, Function<JsonNode, JsonNode>> methods = new LinkedHashMap<>();
     private final AtomicLong nextUpdateId = new AtomicLong(TelegramUpdates.randomUpdateId());
     private final AtomicLong clockOffsetMillis = new AtomicLong();
-    private final AtomicInteger failuresToInject = new AtomicInteger();
-    private volatile int injectedStatus = 429;
-    private volatile int injectedRetryAfter = 1;
+    private final LocalHttpServer.InjectedFailures failures = new LocalHttpServer.InjectedFailures();
     private Webhook webhook;
 
     private FakeTelegram(String botToken) {
@@ -168,7 +164,7 @@ public final class FakeTelegram implements AutoCloseable {
         methods.put("setwebhook", this::setWebhook);
         methods.put("deletewebhook", p -> deleteWebhook());
         methods.put("getwebhookinfo", p -> webhookInfo());
-        this.http = new LocalHttpServer("fake-telegram", this::handle);
+        this.http = new LocalHttpServer("fake-telegram", "application/json", this::handle);
     }
 
     /** A fake bot with a fresh random token. */
@@ -240,9 +236,7 @@ public final class FakeTelegram implements AutoCloseable {
     }
 
     public void failNext(int n, int httpStatus, int retryAfterSeconds) {
-        injectedStatus = httpStatus;
-        injectedRetryAfter = retryAfterSeconds;
-        failuresToInject.set(n);
+        failures.failNext(n, httpStatus, retryAfterSeconds);
     }
 
     /** {@code true}: nothing listens on the port (connection refused); {@code false}: back on the same port. */
@@ -402,79 +396,71 @@ public final class FakeTelegram implements AutoCloseable {
         }
     }
 
-    private void handle(HttpExchange exchange) throws IOException {
+    private Reply handle(HttpExchange exchange, byte[] body) {
+        String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
+        Matcher path = PATH.matcher(exchange.getRequestURI().getRawPath());
+        String method = path.matches() ? path.group(2) : null;
+        JsonNode params = NODES.objectNode();
+        String mediaType = null;
+        int status;
+        ObjectNode response;
+        boolean injected = false;
         try {
-            byte[] body = exchange.getRequestBody().readAllBytes();
-            String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
-            Matcher path = PATH.matcher(exchange.getRequestURI().getRawPath());
-            String method = path.matches() ? path.group(2) : null;
-            JsonNode params = NODES.objectNode();
-            String mediaType = null;
-            int status;
-            ObjectNode response;
-            boolean injected = false;
+            WireParams.Parsed parsed = null;
             try {
-                WireParams.Parsed parsed = null;
-                try {
-                    parsed = WireParams.parse(contentType, body, exchange.getRequestURI().getRawQuery());
-                    params = parsed.params();
-                    mediaType = parsed.mediaType();
-                } catch (WireParams.WireException e) {
-                    // reported below, after routing, as Telegram does
-                }
-                if (method != null && failuresToInject.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-                    injected = true;
-                    throw injectedFailure();
-                }
-                if (method == null) {
-                    throw new TelegramError(404, "Not Found");
-                }
-                if (!path.group(1).equals(botToken)) {
-                    throw new TelegramError(401, "Unauthorized");
-                }
-                Function<JsonNode, JsonNode> handler = methods.get(method.toLowerCase(Locale.ROOT));
-                if (handler == null) {
-                    throw new TelegramError(404, "Not Found");
-                }
-                if (parsed == null) {
-                    throw TelegramError.badRequest("invalid request body");
-                }
-                response = NODES.objectNode();
-                response.put("ok", true);
-                response.set("result", handler.apply(params));
-                if (method.equalsIgnoreCase("setWebhook") || method.equalsIgnoreCase("deleteWebhook")) {
-                    response.put("description", webhook == null ? "Webhook was deleted" : "Webhook was set");
-                }
-                status = 200;
-            } catch (TelegramError e) {
-                status = e.code;
-                response = e.body();
-            } catch (RuntimeException e) {
-                status = 500;
-                response = new TelegramError(500, "Internal Server Error").body();
+                parsed = WireParams.parse(contentType, body, exchange.getRequestURI().getRawQuery());
+                params = parsed.params();
+                mediaType = parsed.mediaType();
+            } catch (WireParams.WireException e) {
+                // reported below, after routing, as Telegram does
             }
-            if (method != null) {
-                synchronized (lock) {
-                    calls.add(new Call(method, exchange.getRequestMethod(), mediaType, params.deepCopy(), status,
-                            response.deepCopy(), injected));
-                }
+            Optional<LocalHttpServer.InjectedFailures.Failure> failure = method == null ? Optional.empty() : failures.take();
+            if (failure.isPresent()) {
+                injected = true;
+                throw injectedFailure(failure.get());
             }
-            exchange.getResponseHeaders().set("Content-Type", "application/json");
-            byte[] bytes = response.toString().getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(status, bytes.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(bytes);
+            if (method == null) {
+                throw new TelegramError(404, "Not Found");
             }
-        } finally {
-            exchange.close();
+            if (!path.group(1).equals(botToken)) {
+                throw new TelegramError(401, "Unauthorized");
+            }
+            Function<JsonNode, JsonNode> handler = methods.get(method.toLowerCase(Locale.ROOT));
+            if (handler == null) {
+                throw new TelegramError(404, "Not Found");
+            }
+            if (parsed == null) {
+                throw TelegramError.badRequest("invalid request body");
+            }
+            response = NODES.objectNode();
+            response.put("ok", true);
+            response.set("result", handler.apply(params));
+            if (method.equalsIgnoreCase("setWebhook") || method.equalsIgnoreCase("deleteWebhook")) {
+                response.put("description", webhook == null ? "Webhook was deleted" : "Webhook was set");
+            }
+            status = 200;
+        } catch (TelegramError e) {
+            status = e.code;
+            response = e.body();
+        } catch (RuntimeException e) {
+            status = 500;
+            response = new TelegramError(500, "Internal Server Error").body();
         }
+        if (method != null) {
+            synchronized (lock) {
+                calls.add(new Call(method, exchange.getRequestMethod(), mediaType, params.deepCopy(), status,
+                        response.deepCopy(), injected));
+            }
+        }
+        return new Reply(status, response, Map.of());
     }
 
-    private TelegramError injectedFailure() {
-        int status = injectedStatus;
+    private static TelegramError injectedFailure(LocalHttpServer.InjectedFailures.Failure failure) {
+        int status = failure.status();
         if (status == 429) {
-            ObjectNode parameters = NODES.objectNode().put("retry_after", injectedRetryAfter);
-            return new TelegramError(429, "Too Many Requests: retry after " + injectedRetryAfter, parameters);
+            int retryAfter = failure.retryAfterSeconds();
+            ObjectNode parameters = NODES.objectNode().put("retry_after", retryAfter);
+            return new TelegramError(429, "Too Many Requests: retry after " + retryAfter, parameters);
         }
         return new TelegramError(status, switch (status) {
             case 502 -> "Bad Gateway";
