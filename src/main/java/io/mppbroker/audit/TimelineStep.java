@@ -3,6 +3,10 @@ package io.mppbroker.audit;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.mppbroker.ledger.Money;
 import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -33,11 +37,23 @@ public record TimelineStep(long seq, String ts, String event, String task, Strin
 
     /** One line of text: time, event, decision, what happened; {@code [task]} when the step belongs to one. */
     public String format() {
-        String lead = String.format("%-24s %-24s %-5s ", ts == null ? "" : ts, event == null ? "?" : event,
+        String lead = String.format("%-24s %-24s %-5s ", time(ts), event == null ? "?" : event,
                 decision == null ? "" : decision);
         String body = (task == null ? "" : "[" + task + "] ") + text;
         // Continuation lines (a policy diff) line up under the text.
         return lead + body.replace("\n", "\n" + " ".repeat(lead.length()));
+    }
+
+    private static final DateTimeFormatter MILLIS = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
+            .withZone(ZoneOffset.UTC);
+
+    /** Lines carry nanoseconds; a timeline column of milliseconds lines up (always 24 characters). */
+    private static String time(String ts) {
+        try {
+            return ts == null ? "" : MILLIS.format(Instant.parse(ts));
+        } catch (DateTimeParseException e) {
+            return ts;
+        }
     }
 
     /**

@@ -58,7 +58,7 @@ class TimelineStepTest {
                 null, null, null, 403));
         assertEquals("stripe:charges:read stripe.com/v1/charges: no policy grants stripe:* for project-billing (HTTP 403)",
                 denied.text());
-        assertEquals("2026-05-01T17:42:11Z     access                   DENY  stripe:charges:read stripe.com/v1/charges:"
+        assertEquals("2026-05-01T17:42:11.000Z access                   DENY  stripe:charges:read stripe.com/v1/charges:"
                 + " no policy grants stripe:* for project-billing (HTTP 403)", denied.format());
         assertEquals("stripe:charges:read stripe.com/v1/charges grant gr_7 approved by alice expires 2026-05-02T17:43:00Z:"
                         + " granted by gr_7 (HTTP 200)",

@@ -358,15 +358,8 @@ class DashboardTest {
 
     @Test
     void theEventStreamSendsTheBoardAgainWhenAnotherChannelDecides() throws Exception {
-        String lead = session("dash-lead");
-        HttpRequest request = HttpRequest.newBuilder(URI.create(origin() + "/dashboard/api/events"))
-                .header("Cookie", COOKIE + "=" + lead).header("Accept", "text/event-stream").build();
-        HttpResponse<InputStream> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofInputStream());
-        assertEquals(200, response.statusCode());
         BlockingQueue<JsonNode> boards = new LinkedBlockingQueue<>();
-        Thread reader = new Thread(() -> readBoards(response.body(), boards), "sse-reader");
-        reader.setDaemon(true);
-        reader.start();
+        HttpResponse<InputStream> response = openEvents(session("dash-lead"), "board", boards);
         try {
             JsonNode first = boards.poll(10, TimeUnit.SECONDS);
             assertNotNull(first, "no board event when the stream opened");
@@ -423,8 +416,16 @@ class DashboardTest {
         throw new AssertionError("no such board event; got " + seen.size() + ": " + seen);
     }
 
-    static void readBoards(InputStream in, BlockingQueue<JsonNode> boards) {
-        readEvents(in, "board", boards);
+    /** Opens the event stream of a session; a reader thread puts the data of each {@code name} event into {@code into}. */
+    static HttpResponse<InputStream> openEvents(String session, String name, BlockingQueue<JsonNode> into) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(origin() + "/dashboard/api/events"))
+                .header("Cookie", COOKIE + "=" + session).header("Accept", "text/event-stream").build();
+        HttpResponse<InputStream> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, response.statusCode());
+        Thread reader = new Thread(() -> readEvents(response.body(), name, into), "sse-" + name + "-reader");
+        reader.setDaemon(true);
+        reader.start();
+        return response;
     }
 
     static void readEvents(InputStream in, String name, BlockingQueue<JsonNode> events) {
@@ -492,15 +493,8 @@ class DashboardTest {
 
     @Test
     void theEventStreamSendsTheSessionsAgainWhenAnAgentActs() throws Exception {
-        String lead = session("dash-lead");
-        HttpRequest request = HttpRequest.newBuilder(URI.create(origin() + "/dashboard/api/events"))
-                .header("Cookie", COOKIE + "=" + lead).header("Accept", "text/event-stream").build();
-        HttpResponse<InputStream> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofInputStream());
-        assertEquals(200, response.statusCode());
         BlockingQueue<JsonNode> sessions = new LinkedBlockingQueue<>();
-        Thread reader = new Thread(() -> readEvents(response.body(), "sessions", sessions), "sse-sessions-reader");
-        reader.setDaemon(true);
-        reader.start();
+        HttpResponse<InputStream> response = openEvents(session("dash-lead"), "sessions", sessions);
         try {
             assertNotNull(sessions.poll(10, TimeUnit.SECONDS), "no sessions event when the stream opened");
             String paymentId = park("/ask").path("id");
