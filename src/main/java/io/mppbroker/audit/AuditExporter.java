@@ -1,6 +1,8 @@
 package io.mppbroker.audit;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import io.agroal.api.AgroalDataSource;
+import io.mppbroker.cluster.Lease;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -29,6 +31,11 @@ import org.jboss.logging.Logger;
  * lines or {@code broker.audit.checkpoint-interval}. At start it picks up where the files end, so lines committed
  * before a crash but never written reach the file then. Verification runs under the same lock, so it never
  * reads a line being written.
+ * <p>
+ * Several nodes: exactly one node of the cluster writes the files, the holder of the {@code audit-exporter}
+ * {@link Lease} (a PostgreSQL advisory lock). The others stand by and ask again every second; when the writer
+ * dies its lock goes with its connection and the next node opens the files (a shared volume) where they end and
+ * continues from the database. Checkpoints are added by the writer only, so nodes never sign the same lines twice.
  */
 @ApplicationScoped
 public class AuditExporter {
@@ -36,6 +43,10 @@ public class AuditExporter {
     private static final Logger LOG = Logger.getLogger(AuditExporter.class);
     private static final Duration POLL = Duration.ofSeconds(1);
     private static final int PAGE = 500;
+    /** Advisory lock key of the exporter lease ("mpp-audi"). */
+    private static final long LEASE_KEY = 0x6d70702d61756469L;
+    /** How long a standby node's verify waits for the writing node to catch up with the database. */
+    private static final Duration STANDBY_VERIFY_WAIT = Duration.ofSeconds(5);
     private static final TypeReference<Map<String, Object>> LINE = new TypeReference<>() {};
 
     private final AuditConfig config;
@@ -45,6 +56,7 @@ public class AuditExporter {
     private final Clock clock = Clock.systemUTC();
     private final ReentrantLock lock = new ReentrantLock();
     private final Semaphore wake = new Semaphore(0);
+    private final Lease lease;
 
     private AuditFileWriter writer;
     private long chainStart;
@@ -55,24 +67,26 @@ public class AuditExporter {
     /** Set when the database's rows do not continue the chain; the file then takes nothing more. */
     private volatile String halted;
     private volatile boolean running;
+    /** This node holds the lease and has the files open. */
+    private volatile boolean exporting;
     private Thread thread;
     private String lastError;
 
-    public AuditExporter(AuditConfig config, AuditKeyring keyring, AuditTrail trail, EntityManager em) {
+    public AuditExporter(AuditConfig config, AuditKeyring keyring, AuditTrail trail, EntityManager em,
+                         AgroalDataSource dataSource) {
         this.config = config;
         this.keyring = keyring;
         this.trail = trail;
         this.em = em;
+        this.lease = new Lease(dataSource, LEASE_KEY, "audit-exporter");
     }
 
     void start(@Observes StartupEvent event) {
         keyring.signingKey(); // load or generate now, so the key id is logged at start
-        lock.lock();
-        try {
-            open();
-            exportPending();
-        } finally {
-            lock.unlock();
+        if (lease.hold()) {
+            takeOver();
+        } else {
+            LOG.infof("another node writes the audit files; this one stands by");
         }
         running = true;
         thread = new Thread(this::loop, "audit-exporter");
@@ -93,15 +107,44 @@ public class AuditExporter {
         lock.lock();
         try {
             // Leave the chain signed up to its end where possible.
-            if (uncheckpointed > 0 && halted == null) checkpointNow();
-            exportPending();
+            if (exporting && lease.hold()) {
+                if (uncheckpointed > 0 && halted == null) checkpointNow();
+                exportPending();
+            }
         } catch (RuntimeException e) {
             LOG.warnf("audit files not finalized at shutdown (the next start completes them): %s", e.getMessage());
         } finally {
+            exporting = false;
             closeWriter();
+            lease.release();
             lock.unlock();
         }
     }
+
+    /** This node got the lease: open the files where they end and write what the database has beyond. */
+    private void takeOver() {
+        lock.lock();
+        try {
+            open();
+            exporting = true;
+            exportPending();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The lease is gone (connection lost): stop writing at once, another node may have taken over. */
+    private void standDown() {
+        lock.lock();
+        try {
+            exporting = false;
+            closeWriter();
+            writer = null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
 
     void committed(@Observes(during = TransactionPhase.AFTER_SUCCESS) AuditTrail.LineCommitted event) {
         if (wake.availablePermits() == 0) wake.release();
@@ -113,6 +156,11 @@ public class AuditExporter {
                 wake.tryAcquire(POLL.toMillis(), TimeUnit.MILLISECONDS);
                 wake.drainPermits();
                 if (!running) break;
+                if (!lease.hold()) {
+                    if (exporting) standDown();
+                    continue;
+                }
+                if (!exporting) takeOver();
                 exportPending();
                 if (checkpointDue()) checkpointNow();
                 lastError = null;
@@ -137,6 +185,7 @@ public class AuditExporter {
     public Optional<Long> checkpointNow() {
         lock.lock();
         try {
+            if (!exporting) return Optional.empty();
             Optional<Long> seq = QuarkusTransaction.requiringNew().call(() -> trail.checkpoint(keyring.signingKey(), clock.instant()));
             lastCheckpoint = clock.instant();
             exportPending();
@@ -150,7 +199,7 @@ public class AuditExporter {
     public long exportPending() {
         lock.lock();
         try {
-            if (halted != null) return exportedSeq;
+            if (halted != null || !exporting) return exportedSeq;
             List<Row> rows;
             do {
                 rows = fetch(exportedSeq, PAGE);
@@ -240,10 +289,34 @@ public class AuditExporter {
      * checkpoint rewritten with new hashes; the append-only table can.
      */
     public AuditReport verify() {
-        lock.lock();
+        if (exporting) {
+            lock.lock();
+            try {
+                long committedHead = QuarkusTransaction.requiringNew().call(this::readHead).seq;
+                exportPending();
+                return verifyFiles(committedHead);
+            } finally {
+                lock.unlock();
+            }
+        }
+        // Another node writes the (shared) files: give it a moment to reach the head seen now.
+        long committedHead = QuarkusTransaction.requiringNew().call(this::readHead).seq;
+        Instant until = clock.instant().plus(STANDBY_VERIFY_WAIT);
+        AuditReport report = verifyFiles(committedHead);
+        while (!report.ok() && clock.instant().isBefore(until)) {
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            report = verifyFiles(committedHead);
+        }
+        return report;
+    }
+
+    private AuditReport verifyFiles(long committedHead) {
         try {
-            long committedHead = QuarkusTransaction.requiringNew().call(this::readHead).seq;
-            exportPending();
             List<Path> files = AuditFiles.chainOf(config.file());
             AuditReport report = AuditVerifier.verify(files,
                     new AuditVerifier.Options(keyring.trustedKeys(), true, false), new DatabaseMatch());
@@ -260,8 +333,6 @@ public class AuditExporter {
             return report;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the audit files", e);
-        } finally {
-            lock.unlock();
         }
     }
 

@@ -1,13 +1,11 @@
 package io.mppbroker.audit;
 
+import io.mppbroker.cluster.WriteOnce;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.PublicKey;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -79,9 +77,11 @@ public class AuditKeyring {
                 return key;
             }
             AuditKeys.SigningKey key = AuditKeys.SigningKey.generate();
-            Files.createDirectories(keyDir);
-            writePrivate(privateFile, AuditKeys.privatePem(key.privateKey()));
-            Files.writeString(publicFile, AuditKeys.publicPem(key.publicKey()), StandardCharsets.US_ASCII);
+            // Nodes sharing the key directory may start together: the first key written is everyone's key.
+            if (!WriteOnce.create(privateFile, AuditKeys.privatePem(key.privateKey()))) {
+                return ownKey();
+            }
+            writePublic(publicFile, key);
             LOG.infof("generated the audit signing key %s, key id %s; its public key for `audit verify --public-key` is %s."
                     + " Back the private key up and keep it secret.", privateFile, key.keyId(), publicFile);
             return key;
@@ -92,20 +92,7 @@ public class AuditKeyring {
 
     private static void writePublic(Path publicFile, AuditKeys.SigningKey key) throws IOException {
         if (!Files.exists(publicFile)) {
-            Files.writeString(publicFile, AuditKeys.publicPem(key.publicKey()), StandardCharsets.US_ASCII);
+            WriteOnce.create(publicFile, AuditKeys.publicPem(key.publicKey()));
         }
-    }
-
-    private static void writePrivate(Path file, String pem) throws IOException {
-        try {
-            if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            } else {
-                Files.createFile(file);
-            }
-        } catch (FileAlreadyExistsException e) {
-            throw new IOException("refusing to overwrite " + file, e);
-        }
-        Files.writeString(file, pem, StandardCharsets.US_ASCII);
     }
 }

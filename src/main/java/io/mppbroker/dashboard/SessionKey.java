@@ -1,13 +1,12 @@
 package io.mppbroker.dashboard;
 
+import io.mppbroker.cluster.WriteOnce;
 import io.quarkus.runtime.configuration.ConfigUtils;
 import io.smallrye.config.DotEnvConfigSourceProvider;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
 import org.eclipse.microprofile.config.Config;
@@ -48,18 +47,11 @@ public final class SessionKey {
 
     static String readOrCreate(Path file) throws IOException {
         if (!Files.exists(file)) {
-            Files.createDirectories(file.toAbsolutePath().getParent());
             byte[] random = new byte[32];
             new SecureRandom().nextBytes(random);
-            String key = Base64.getEncoder().encodeToString(random);
-            try {
-                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-                Files.writeString(file, key + "\n", StandardCharsets.US_ASCII);
+            // Another broker on the same (shared) data directory may create it at the same moment: one key wins.
+            if (WriteOnce.create(file, Base64.getEncoder().encodeToString(random) + "\n")) {
                 LOG.infof("created the dashboard session key file %s", file);
-            } catch (UnsupportedOperationException notPosix) {
-                Files.writeString(file, key + "\n", StandardCharsets.US_ASCII);
-            } catch (FileAlreadyExistsException raced) {
-                // another broker on the same data directory created it first
             }
         }
         String key = Files.readString(file, StandardCharsets.US_ASCII).strip();

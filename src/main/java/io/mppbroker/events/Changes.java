@@ -1,34 +1,49 @@
 package io.mppbroker.events;
 
+import io.mppbroker.cluster.ClusterConfig;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+import org.jboss.logging.Logger;
 
 /**
  * Wakes whoever waits on a payment, an access request or any other record the broker decides, by id
  * ({@code pay_...}, {@code acr_...}). A held request costs a future, not a thread. Wake-ups go through the
- * {@code changes} messaging channel: in-memory on one node; mapping the channel to a broker (RabbitMQ) lets an
- * approval on one node release a hold owned by another. The state itself always comes from the database, so a
- * lost wake-up only costs the rest of the wait.
+ * in-memory {@code changes} channel; with {@code broker.cluster.rabbitmq=true} they are also published on the
+ * {@code changes-out} channel (a RabbitMQ fanout exchange) and arrive from the other nodes on {@code changes-in}
+ * (this node's own exclusive queue), so an approval on one node releases a hold owned by another. The state
+ * itself always comes from the database, so a lost wake-up only delays a hold: by at most
+ * {@code broker.cluster.recheck}, as held requests re-read that often when wake-ups cross a network.
  */
 @ApplicationScoped
 public class Changes {
 
     public static final String CHANNEL = "changes";
+    /** RabbitMQ-mapped channels (application.properties), enabled by {@code broker.cluster.rabbitmq}. */
+    public static final String CLUSTER_OUT = "changes-out";
+    public static final String CLUSTER_IN = "changes-in";
+
+    private static final Logger LOG = Logger.getLogger(Changes.class);
 
     /** Per record, one future per waiting request; a request that times out removes its own. */
     private final Map<String, Set<CompletableFuture<Void>>> waiters = new ConcurrentHashMap<>();
     private final Emitter<String> changes;
+    private final Emitter<String> cluster;
     private final Event<Changed> observers;
+    private final ClusterConfig config;
+    /** Tells this node's own messages apart when the exchange hands them back. */
+    private final String node = UUID.randomUUID().toString();
+    private volatile boolean publishFailing;
 
     /**
      * Fired (synchronously) on each wake-up, for views that follow many records at once, such as the
@@ -37,13 +52,20 @@ public class Changes {
     public record Changed(String id) {}
 
     public Changes(@Channel(CHANNEL) @OnOverflow(OnOverflow.Strategy.UNBOUNDED_BUFFER) Emitter<String> changes,
-                   Event<Changed> observers) {
+                   // While RabbitMQ is unreachable nothing is buffered: the re-check covers what is dropped.
+                   @Channel(CLUSTER_OUT) @OnOverflow(OnOverflow.Strategy.DROP) Emitter<String> cluster,
+                   Event<Changed> observers, ClusterConfig config) {
         this.changes = changes;
+        this.cluster = cluster;
         this.observers = observers;
+        this.config = config;
     }
 
-    /** Completes at the next change of the record, or after {@code wait}. */
+    /** Completes at the next change of the record, or after {@code wait} (or the re-check interval, if shorter). */
     public Uni<Void> nextChange(String id, Duration wait) {
+        if (config.rabbitmq() && wait.compareTo(config.recheck()) > 0) {
+            wait = config.recheck();
+        }
         CompletableFuture<Void> future = new CompletableFuture<>();
         waiters.compute(id, (key, set) -> {
             Set<CompletableFuture<Void>> s = set == null ? ConcurrentHashMap.newKeySet() : set;
@@ -55,9 +77,35 @@ public class Changes {
                 .onTermination().invoke(() -> forget(id, future));
     }
 
-    /** Announces a committed change of the record. */
+    /** Announces a committed change of the record: to this node at once, to the others over RabbitMQ. */
     public void changed(String id) {
         changes.send(id);
+        if (config.rabbitmq()) {
+            publish(id);
+        }
+    }
+
+    private void publish(String id) {
+        try {
+            cluster.send(node + " " + id).whenComplete((ok, failure) -> {
+                if (failure != null) {
+                    publishFailed(failure);
+                } else if (publishFailing) {
+                    publishFailing = false;
+                    LOG.info("wake-ups reach the other nodes again");
+                }
+            });
+        } catch (RuntimeException e) {
+            publishFailed(e);
+        }
+    }
+
+    private void publishFailed(Throwable failure) {
+        if (!publishFailing) {
+            publishFailing = true;
+            LOG.warnf("wake-ups do not reach the other nodes (%s); their holds re-read the database every %ss",
+                    failure.getMessage(), config.recheck().toSeconds());
+        }
     }
 
     @Incoming(CHANNEL)
@@ -67,6 +115,15 @@ public class Changes {
             set.forEach(f -> f.complete(null));
         }
         observers.fire(new Changed(id));
+    }
+
+    /** A change announced by another node ({@code "<node> <id>"}); this node's own were delivered already. */
+    @Incoming(CLUSTER_IN)
+    void remote(String message) {
+        int space = message.indexOf(' ');
+        if (space > 0 && !message.substring(0, space).equals(node)) {
+            changes.send(message.substring(space + 1));
+        }
     }
 
     private void forget(String id, CompletableFuture<Void> future) {

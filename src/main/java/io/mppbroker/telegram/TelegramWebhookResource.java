@@ -12,11 +12,7 @@ import jakarta.ws.rs.core.Response;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.logging.Logger;
@@ -39,22 +35,15 @@ public class TelegramWebhookResource {
     // Telegram adds fields to Update over time; unknown ones must not make us drop a button press.
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
-    private static final int REMEMBERED_UPDATES = 2048;
 
     private final Optional<byte[]> secretDigest;
     private final TelegramInteractions interactions;
-    /** Update ids seen recently: Telegram re-delivers when an answer was slow; a re-delivery is not a second click. */
-    private final Set<Integer> seen = Collections.newSetFromMap(Collections.synchronizedMap(
-            new LinkedHashMap<>(256, 0.75f, false) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<Integer, Boolean> eldest) {
-                    return size() > REMEMBERED_UPDATES;
-                }
-            }));
+    private final SeenUpdates seen;
 
-    public TelegramWebhookResource(TelegramConfig config, TelegramInteractions interactions) {
+    public TelegramWebhookResource(TelegramConfig config, TelegramInteractions interactions, SeenUpdates seen) {
         this.secretDigest = config.webhookSecret().filter(s -> !s.isBlank()).map(TelegramWebhookResource::sha256);
         this.interactions = interactions;
+        this.seen = seen;
     }
 
     @POST
@@ -73,7 +62,7 @@ public class TelegramWebhookResource {
                     body == null ? 0 : body.getBytes(StandardCharsets.UTF_8).length, e.getClass().getSimpleName());
             return Response.ok().build();
         }
-        if (update == null || (update.getUpdateId() != null && !seen.add(update.getUpdateId()))) {
+        if (update == null || (update.getUpdateId() != null && !seen.firstDelivery(update.getUpdateId()))) {
             return Response.ok().build();
         }
         try {
