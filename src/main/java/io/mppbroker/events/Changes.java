@@ -14,7 +14,6 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
-import org.jboss.logging.Logger;
 
 /**
  * Wakes whoever waits on a payment, an access request or any other record the broker decides, by id
@@ -33,17 +32,14 @@ public class Changes {
     public static final String CLUSTER_OUT = "changes-out";
     public static final String CLUSTER_IN = "changes-in";
 
-    private static final Logger LOG = Logger.getLogger(Changes.class);
-
     /** Per record, one future per waiting request; a request that times out removes its own. */
     private final Map<String, Set<CompletableFuture<Void>>> waiters = new ConcurrentHashMap<>();
     private final Emitter<String> changes;
-    private final Emitter<String> cluster;
+    private final ChangesExchange exchange;
     private final Event<Changed> observers;
     private final ClusterConfig config;
     /** Tells this node's own messages apart when the exchange hands them back. */
     private final String node = UUID.randomUUID().toString();
-    private volatile boolean publishFailing;
 
     /**
      * Fired (synchronously) on each wake-up, for views that follow many records at once, such as the
@@ -52,11 +48,9 @@ public class Changes {
     public record Changed(String id) {}
 
     public Changes(@Channel(CHANNEL) @OnOverflow(OnOverflow.Strategy.UNBOUNDED_BUFFER) Emitter<String> changes,
-                   // While RabbitMQ is unreachable nothing is buffered: the re-check covers what is dropped.
-                   @Channel(CLUSTER_OUT) @OnOverflow(OnOverflow.Strategy.DROP) Emitter<String> cluster,
-                   Event<Changed> observers, ClusterConfig config) {
+                   ChangesExchange exchange, Event<Changed> observers, ClusterConfig config) {
         this.changes = changes;
-        this.cluster = cluster;
+        this.exchange = exchange;
         this.observers = observers;
         this.config = config;
     }
@@ -81,30 +75,7 @@ public class Changes {
     public void changed(String id) {
         changes.send(id);
         if (config.rabbitmq()) {
-            publish(id);
-        }
-    }
-
-    private void publish(String id) {
-        try {
-            cluster.send(node + " " + id).whenComplete((ok, failure) -> {
-                if (failure != null) {
-                    publishFailed(failure);
-                } else if (publishFailing) {
-                    publishFailing = false;
-                    LOG.info("wake-ups reach the other nodes again");
-                }
-            });
-        } catch (RuntimeException e) {
-            publishFailed(e);
-        }
-    }
-
-    private void publishFailed(Throwable failure) {
-        if (!publishFailing) {
-            publishFailing = true;
-            LOG.warnf("wake-ups do not reach the other nodes (%s); their holds re-read the database every %ss",
-                    failure.getMessage(), config.recheck().toSeconds());
+            exchange.publish(node + " " + id);
         }
     }
 

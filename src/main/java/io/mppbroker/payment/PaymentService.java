@@ -309,10 +309,15 @@ public class PaymentService {
             throw new ApiProblem(422, "idempotency-key-reused", "Idempotency key reused",
                     "this Idempotency-Key was used for a different request").with("payment_id", existing.id);
         }
-        if (existing.status == PaymentStatus.PROCESSING) {
-            updates.nextChange(existing.id, inFlightWait).await().atMost(inFlightWait.plusSeconds(1));
+        // The first request may be in flight on another node; a wake-up may end the wait early (re-check), so loop.
+        Instant until = clock.instant().plus(inFlightWait);
+        Payment p = existing;
+        while (p.status == PaymentStatus.PROCESSING && clock.instant().isBefore(until)) {
+            Duration left = Duration.between(clock.instant(), until);
+            updates.nextChange(existing.id, left).await().atMost(left.plusSeconds(1));
+            p = find(existing.id);
         }
-        return find(existing.id);
+        return p;
     }
 
     public Payment find(String id) {

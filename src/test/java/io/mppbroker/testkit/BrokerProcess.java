@@ -122,6 +122,16 @@ public final class BrokerProcess implements AutoCloseable {
         children.forEach(ProcessHandle::destroyForcibly);
     }
 
+    /** SIGKILL: the node dies at once, as in a crash or a lost machine (no shutdown hooks run). */
+    public void kill() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Exit code after {@link #stop()}, or -1 while running. */
     public int exitCode() {
         return process.isAlive() ? -1 : process.exitValue();
