@@ -73,7 +73,8 @@ class MultiNodeIT {
     static final String AGENT = "cluster-agent-token";
     static final String APPROVER = "cluster-approver-token";
     static final String BUDGET_AGENT = "budget-agent-token";
-    static final int LATENCY_HOLDS = 50;
+    static final int LATENCY_HOLDS = Integer.getInteger("it.cluster.holds", 50);
+    static final int WARM_UP = 5;
 
     static FakeStripe stripe;
     static FakeSlack slack;
@@ -191,7 +192,8 @@ class MultiNodeIT {
     @Order(1)
     void aDecisionOnNodeBReleasesAHoldOnNodeA() throws Exception {
         List<Long> micros = new ArrayList<>();
-        for (int i = 0; i < LATENCY_HOLDS; i++) {
+        List<Long> afterAnswer = new ArrayList<>();
+        for (int i = -WARM_UP; i < LATENCY_HOLDS; i++) {
             JsonNode p = createPayment(nodeA, AGENT, "t-latency-" + i, null).body();
             assertEquals("pending_approval", p.path("status").asText(), p.toString());
             String id = p.path("id").asText();
@@ -202,18 +204,26 @@ class MultiNodeIT {
             long sent = System.nanoTime();
             Reply denied = send(nodeB, "POST", "/v1/approvals/" + p.path("approval").path("id").asText(), APPROVER,
                     Map.of("decision", "deny", "note", "latency " + i), null);
+            long answered = System.nanoTime();
             assertEquals(200, denied.status(), denied.body().toString());
             HttpResponse<String> released = held.get(30, TimeUnit.SECONDS);
-            micros.add((System.nanoTime() - sent) / 1000);
+            long done = System.nanoTime();
             assertEquals(200, released.statusCode(), released.body());
             assertEquals("denied", JSON.readTree(released.body()).path("status").asText());
+            if (i >= 0) {
+                micros.add((done - sent) / 1000);
+                afterAnswer.add(Math.max(0, done - answered) / 1000);
+            }
         }
         micros.sort(Long::compare);
-        long p50 = micros.get(micros.size() / 2);
-        long p99 = micros.get((int) Math.ceil(micros.size() * 0.99) - 1);
-        System.out.printf("MultiNodeIT: hold on node A released by a decision posted on node B, %d holds:"
-                + " p50 %.1f ms, p99 %.1f ms, max %.1f ms%n", micros.size(), p50 / 1000.0, p99 / 1000.0,
-                micros.get(micros.size() - 1) / 1000.0);
+        afterAnswer.sort(Long::compare);
+        long p50 = percentile(micros, 0.50);
+        long p99 = percentile(micros, 0.99);
+        System.out.printf("MultiNodeIT: hold on node A released by a decision posted on node B, %d holds (after %d warm-up):"
+                + " from sending the decision p50 %.1f ms, p99 %.1f ms, max %.1f ms;"
+                + " from the decision's 200 p50 %.1f ms, p99 %.1f ms%n", micros.size(), WARM_UP, p50 / 1000.0, p99 / 1000.0,
+                micros.get(micros.size() - 1) / 1000.0, percentile(afterAnswer, 0.50) / 1000.0,
+                percentile(afterAnswer, 0.99) / 1000.0);
         // Catches breakage only (a lost wake-up would cost the 20 s re-check); the figure is in docs/benchmarks.md.
         assertTrue(p99 < 2_000_000, "p99 release latency across nodes " + p99 / 1000 + " ms");
     }
@@ -451,6 +461,10 @@ class MultiNodeIT {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    static long percentile(List<Long> sorted, double p) {
+        return sorted.get(Math.max(0, (int) Math.ceil(sorted.size() * p) - 1));
     }
 
     static long countRows(String sql, String param) throws Exception {
