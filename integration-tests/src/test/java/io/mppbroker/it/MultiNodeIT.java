@@ -42,6 +42,7 @@ import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -57,7 +58,9 @@ import org.junit.jupiter.api.TestMethodOrder;
  *   <li>node A is killed while holding requests: the agents re-attach to node B and get their outcome, each paid
  *       once;</li>
  *   <li>the same approval answered on both nodes at once counts once (API and API; API and Slack);</li>
- *   <li>concurrent payments split across the nodes never overspend the project's budget.</li>
+ *   <li>concurrent payments split across the nodes never overspend the project's budget;</li>
+ *   <li>after RabbitMQ drops the nodes' connections they reconnect and wake each other again (needs
+ *       {@code rabbitmqctl}; skipped without it).</li>
  * </ul>
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -323,6 +326,57 @@ class MultiNodeIT {
 
     @Test
     @Order(4)
+    void wakeUpsCrossNodesAgainAfterRabbitMqDropsTheConnections() throws Exception {
+        Assumptions.assumeTrue(rabbitmqctl("list_connections", "pid").exitCode() == 0, "rabbitmqctl is not usable here");
+        // The broker's own connections only (named after the channels), not other clients of this RabbitMQ.
+        List<String> pids = brokerConnections();
+        assertTrue(pids.size() >= 2, "each node has its connections: " + pids);
+        for (String pid : pids) {
+            assertEquals(0, rabbitmqctl("close_connection", pid, "MultiNodeIT: RabbitMQ drops the connection").exitCode());
+        }
+        // The connector reconnects (every 2 s), declares the node's queue again and binds it to the exchange.
+        awaitTrue(() -> {
+            List<String> now = brokerConnections();
+            return now.size() >= 2 && now.stream().noneMatch(pids::contains);
+        }, "new connections from both nodes");
+        awaitTrue(() -> rabbitmqctl("list_queues", "name", "consumers").output().lines()
+                .filter(l -> l.startsWith("mpp-broker.changes.") && l.endsWith("\t1")).count() >= 2, "both nodes consume again");
+        JsonNode p = createPayment(nodeA, AGENT, "t-after-reconnect", null).body();
+        double before = metric(nodeA, "broker_holds_active");
+        CompletableFuture<HttpResponse<String>> h = hold(nodeA, p.path("id").asText(), 30);
+        awaitTrue(() -> metric(nodeA, "broker_holds_active") > before, "the hold on node A");
+        long start = System.nanoTime();
+        send(nodeB, "POST", "/v1/approvals/" + p.path("approval").path("id").asText(), APPROVER, Map.of("decision", "deny"), null);
+        assertEquals("denied", JSON.readTree(h.get(30, TimeUnit.SECONDS).body()).path("status").asText());
+        assertTrue(System.nanoTime() - start < Duration.ofSeconds(5).toNanos(), "woken over RabbitMQ, not by the 20 s re-check");
+    }
+
+    static List<String> brokerConnections() {
+        return rabbitmqctl("list_connections", "pid", "client_properties").output().lines()
+                .filter(l -> l.startsWith("<") && (l.contains("changes-in") || l.contains("changes-out")))
+                .map(l -> l.substring(0, l.indexOf('>') + 1)).toList();
+    }
+
+    record Command(int exitCode, String output) {}
+
+    static Command rabbitmqctl(String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(System.getProperty("it.rabbitmqctl", "rabbitmqctl"));
+        command.addAll(List.of(args));
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            return process.waitFor(60, TimeUnit.SECONDS) ? new Command(process.exitValue(), out) : new Command(-1, out);
+        } catch (IOException e) {
+            return new Command(-1, e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Command(-1, e.toString());
+        }
+    }
+
+    @Test
+    @Order(5)
     void agentsHeldOnAKilledNodeReattachToTheOtherAndGetTheirOutcome() throws Exception {
         int n = 5;
         List<JsonNode> parked = new ArrayList<>();
