@@ -1,7 +1,11 @@
 package io.mppbroker.events;
 
 import io.mppbroker.cluster.ClusterConfig;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
@@ -19,6 +23,15 @@ class ChangesExchange {
 
     private final Emitter<String> out;
     private final ClusterConfig config;
+    /**
+     * Sends from a thread of its own: an emitter called on a request's Vert.x context hands that context to the
+     * connector, which then runs its (lazy) connection work on a request that has already ended.
+     */
+    private final ExecutorService sender = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "changes-publisher");
+        t.setDaemon(true);
+        return t;
+    });
     private volatile boolean failing;
 
     ChangesExchange(// While RabbitMQ is unreachable nothing is buffered: the re-check covers what is dropped.
@@ -29,6 +42,19 @@ class ChangesExchange {
     }
 
     void publish(String message) {
+        try {
+            sender.execute(() -> send(message));
+        } catch (RejectedExecutionException shuttingDown) {
+            // the node is stopping; the other nodes' re-check covers this last wake-up
+        }
+    }
+
+    @PreDestroy
+    void close() {
+        sender.shutdown();
+    }
+
+    private void send(String message) {
         try {
             out.send(message).whenComplete((ok, failure) -> {
                 if (failure != null) {
