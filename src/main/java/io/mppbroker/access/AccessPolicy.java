@@ -2,26 +2,38 @@ package io.mppbroker.access;
 
 import io.mppbroker.policy.Grant;
 import io.mppbroker.policy.ProjectPolicy;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Deny by default: a request is allowed only when one of the project's grants names its service, one of its
  * actions, its resource and (where the grant restricts branches) its branch. A grant's {@code deny} substrings
  * found in the request's {@code command} refuse the request outright, whatever other grant would allow it:
- * a forbidden command stays forbidden. Pure: no I/O, no clock.
+ * a forbidden command stays forbidden. The grants are the policy file's plus those issued by approved access
+ * requests; a grant whose {@code expires} has come allows nothing. Pure: no I/O, the clock is a parameter.
  */
 public final class AccessPolicy {
 
     private AccessPolicy() {}
 
+    /** The policy file's grants alone, now. */
     public static AccessDecision authorize(ProjectPolicy policy, AccessRequest request) {
+        return authorize(policy, List.of(), request, Instant.now());
+    }
+
+    /** The policy file's grants and the {@code issued} ones, as they stand at {@code now}. */
+    public static AccessDecision authorize(ProjectPolicy policy, List<Grant> issued, AccessRequest request, Instant now) {
+        List<Grant> grants = new ArrayList<>(policy.grants());
+        grants.addAll(issued);
+        grants.removeIf(g -> !g.activeAt(now));
         String project = policy.project();
         String service = request.service();
         String action = request.serviceAction();
         if (action.isEmpty()) {
             return AccessDecision.deny(null, "action " + quote(request.action()) + " names no service action (write <service>:<action>, e.g. git:push)");
         }
-        List<Grant> forService = policy.grants().stream().filter(g -> g.service().equals(service)).toList();
+        List<Grant> forService = grants.stream().filter(g -> g.service().equals(service)).toList();
         if (forService.isEmpty()) {
             return AccessDecision.deny(null, "no policy grants " + service + ":* for " + project);
         }

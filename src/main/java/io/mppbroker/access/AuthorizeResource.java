@@ -37,7 +37,7 @@ public class AuthorizeResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "May the calling agent do this?",
-            description = "Answers 200 {decision: ALLOW, grant_id} or 403 problem+json {decision: DENY, reason}. "
+            description = "Answers 200 {decision: ALLOW, grant_id, approved_by, expires} or 403 problem+json {decision: DENY, reason}. "
                     + "action is <service>:<action> (aws:s3:GetObject, git:push, tools:Bash); every answer is an audit line.")
     public Map<String, Object> authorize(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, AuthorizeBody body) {
         AgentIdentity agent = callers.agent(authorization);
@@ -51,6 +51,8 @@ public class AuthorizeResource {
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("decision", d.verdict().name());
         answer.put("grant_id", d.grantId());
+        answer.put("approved_by", checked.approvedBy());
+        answer.put("expires", checked.expires() == null ? null : checked.expires().toString());
         answer.put("reason", d.reason());
         answer.put("action", request.action());
         answer.put("resource", request.resource());

@@ -17,7 +17,7 @@ import java.util.Map;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
-/** A question to a human: may this payment go ahead? */
+/** A question to a human about one subject: may this payment go ahead, or may this agent have this access? */
 @Entity
 @Table(name = "approval")
 public class Approval extends PanacheEntityBase {
@@ -27,8 +27,11 @@ public class Approval extends PanacheEntityBase {
 
     @Id
     public String id;
+    /** The subject: exactly one of {@code paymentId} and {@code accessRequestId} is set. */
     @Column(name = "payment_id")
     public String paymentId;
+    @Column(name = "access_request_id")
+    public String accessRequestId;
     public String project;
     public String tier;
     public String reason;
@@ -60,9 +63,14 @@ public class Approval extends PanacheEntityBase {
     @Version
     public long version;
 
-    public static List<Approval> dueForEscalation(Instant now, int limit) {
-        return find("status = ?1 and escalateAt <= ?2", Sort.ascending("escalateAt"), Status.PENDING, now)
-                .page(0, limit).list();
+    /** Pending approvals of payments ({@code accessRequests} false) or of access requests whose route timed out. */
+    public static List<Approval> dueForEscalation(Instant now, int limit, boolean accessRequests) {
+        return find("status = ?1 and escalateAt <= ?2 and accessRequestId is " + (accessRequests ? "not null" : "null"),
+                Sort.ascending("escalateAt"), Status.PENDING, now).page(0, limit).list();
+    }
+
+    public boolean isAboutAccess() {
+        return accessRequestId != null;
     }
 
     public boolean isPending() {

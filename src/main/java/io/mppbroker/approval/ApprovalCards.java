@@ -1,5 +1,9 @@
 package io.mppbroker.approval;
 
+import io.mppbroker.access.AccessRequestRecord;
+import io.mppbroker.access.GrantProposal;
+import io.mppbroker.access.IssuedGrant;
+import io.mppbroker.api.Durations;
 import io.mppbroker.ledger.BudgetLedger;
 import io.mppbroker.ledger.Money;
 import io.mppbroker.ledger.Spend;
@@ -39,6 +43,9 @@ public class ApprovalCards {
     public ApprovalCard build(String approvalId) {
         return QuarkusTransaction.requiringNew().call(() -> {
             Approval a = Approval.findById(approvalId);
+            if (a.isAboutAccess()) {
+                return accessCard(a);
+            }
             Payment p = Payment.findById(a.paymentId);
             Instant now = Instant.now();
             Optional<ProjectPolicy> policy = policies.project(a.project);
@@ -51,6 +58,25 @@ public class ApprovalCards {
                     a.decidedVia, a.decidedAt == null ? null : a.decidedAt.toString(), a.note, a.routeIndex,
                     a.createdAt.toString(), a.escalateAt == null ? null : a.escalateAt.toString());
         });
+    }
+
+    private ApprovalCard accessCard(Approval a) {
+        AccessRequestRecord r = AccessRequestRecord.findById(a.accessRequestId);
+        IssuedGrant g = r.grantId == null ? null : IssuedGrant.findById(r.grantId);
+        GrantProposal p = r.proposal;
+        String granted = g == null || (g.actions.equals(p.actions()) && g.expiresAt.equals(g.createdAt.plus(p.ttl()))) ? null
+                : g.actions.stream().map(x -> g.service + ":" + x).toList() + " for "
+                + Durations.format(Duration.between(g.createdAt, g.expiresAt));
+        List<String> approved = ApprovalVote.forApproval(a.id).stream()
+                .filter(v -> v.verdict.equals("APPROVE")).map(v -> v.approver).toList();
+        ApprovalCard.AccessCard access = new ApprovalCard.AccessCard(r.id, r.actions, r.resource, p.branches(),
+                Durations.format(p.ttl()), r.justification, r.diff, g == null ? null : g.id,
+                g == null ? null : g.expiresAt.toString(), granted);
+        return new ApprovalCard(a.id, null, a.project, r.agent, null, r.justification, null, null, null, null, null,
+                "access", a.reason, a.requiredApprovals, approved, List.of(), List.of(),
+                a.status.name().toLowerCase(Locale.ROOT), a.decidedBy, a.decidedVia,
+                a.decidedAt == null ? null : a.decidedAt.toString(), a.note, a.routeIndex, a.createdAt.toString(),
+                a.escalateAt == null ? null : a.escalateAt.toString(), access);
     }
 
     private List<ApprovalCard.BudgetLine> budgetLines(ProjectPolicy policy, Payment p, Instant now) {

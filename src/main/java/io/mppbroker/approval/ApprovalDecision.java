@@ -2,14 +2,34 @@ package io.mppbroker.approval;
 
 import java.math.BigDecimal;
 import java.time.Duration;
+import java.util.List;
 
 /**
- * What an approver answered, from any channel. An approval can come with revisions that flow back to the
- * agent: a lower maximum for this payment (counter-offer), a new budget for the task, or an allowance that
- * makes later payments to this seller automatic. Absent revisions are null.
+ * What an approver answered, from any channel. An approval of a payment can come with revisions that flow back
+ * to the agent: a lower maximum for this payment (counter-offer), a new budget for the task, or an allowance that
+ * makes later payments to this seller automatic. An approval of an access request can come narrowed: a shorter
+ * TTL, fewer actions. Absent revisions are null.
  */
 public record ApprovalDecision(Verdict verdict, String note, BigDecimal maxAmount, TaskBudget taskBudget,
-                               AllowSeller allowSeller) {
+                               AllowSeller allowSeller, Narrowing narrowing) {
+
+    /** A payment decision (no access narrowing). */
+    public ApprovalDecision(Verdict verdict, String note, BigDecimal maxAmount, TaskBudget taskBudget,
+                            AllowSeller allowSeller) {
+        this(verdict, note, maxAmount, taskBudget, allowSeller, null);
+    }
+
+    /** "Approve, but for 2h and only charges:read": {@code ttl} or {@code actions} may be null (kept as proposed). */
+    public record Narrowing(Duration ttl, List<String> actions) {
+        public Narrowing {
+            actions = actions == null ? null : List.copyOf(actions);
+        }
+    }
+
+    /** Whether the answer carries payment revisions (max amount, task budget, seller allowance). */
+    public boolean revisesPayment() {
+        return maxAmount != null || taskBudget != null || allowSeller != null;
+    }
 
     public enum Verdict { APPROVE, DENY }
 

@@ -7,7 +7,7 @@ import io.mppbroker.policy.FinalTimeout;
 import io.mppbroker.policy.PolicyRegistry;
 import io.mppbroker.policy.ProjectPolicy;
 import io.mppbroker.policy.Route;
-import io.mppbroker.policy.Tier;
+import io.mppbroker.policy.Routing;
 import io.mppbroker.policy.TierRouting;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
@@ -40,11 +40,23 @@ public class ApprovalService {
 
     @Transactional(Transactional.TxType.MANDATORY)
     public Approval open(String paymentId, String project, String agent, String tier, String reason, Instant now) {
+        return open(paymentId, null, project, agent, tier, reason, now);
+    }
+
+    /** Asks about an access request, routed by {@code routing.access} (else the {@code ask} tier's routing). */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public Approval openForAccess(String accessRequestId, String project, String agent, String reason, Instant now) {
+        return open(null, accessRequestId, project, agent, Routing.ACCESS, reason, now);
+    }
+
+    private Approval open(String paymentId, String accessRequestId, String project, String agent, String tier,
+                          String reason, Instant now) {
         TierRouting routing = routing(project, tier);
         Route first = routing.routes().get(0);
         Approval a = new Approval();
         a.id = Ids.next("apr");
         a.paymentId = paymentId;
+        a.accessRequestId = accessRequestId;
         a.project = project;
         a.agent = agent;
         a.tier = tier;
@@ -80,7 +92,7 @@ public class ApprovalService {
         if (policy.approver(approverId).isEmpty()) {
             throw ApiProblem.forbidden("not-an-approver", approverId + " is not an approver of project " + a.project);
         }
-        TierRouting routing = policy.routing().forTier(Tier.valueOf(a.tier));
+        TierRouting routing = policy.routing().forApproval(a.tier);
         Set<String> asked = routing.approversUpTo(a.routeIndex);
         if (!asked.contains(approverId)) {
             throw ApiProblem.forbidden("not-asked-yet", "approval " + approvalId + " is routed to " + asked
@@ -89,7 +101,7 @@ public class ApprovalService {
         if (decision.approves() && policy.routing().ownerCannotApprove()
                 && policy.agentOwner(a.agent).filter(approverId::equals).isPresent()) {
             throw ApiProblem.forbidden("separation-of-duties",
-                    approverId + " owns agent " + a.agent + " and cannot approve its payments");
+                    approverId + " owns agent " + a.agent + " and cannot approve its " + (a.isAboutAccess() ? "access requests" : "payments"));
         }
         int inserted = em.createNativeQuery("""
                         INSERT INTO approval_vote (approval_id, approver, verdict, note, via, created_at)
@@ -129,7 +141,7 @@ public class ApprovalService {
             return Escalation.NOTHING;
         }
         ProjectPolicy policy = policies.project(a.project).orElse(null);
-        TierRouting routing = policy == null ? null : policy.routing().forTier(Tier.valueOf(a.tier));
+        TierRouting routing = policy == null ? null : policy.routing().forApproval(a.tier);
         if (routing != null && a.routeIndex + 1 < routing.routes().size()) {
             Route next = routing.routes().get(a.routeIndex + 1);
             int moved = Approval.update("routeIndex = ?1, escalateAt = ?2, version = version + 1 "
@@ -198,6 +210,6 @@ public class ApprovalService {
     private TierRouting routing(String project, String tier) {
         ProjectPolicy policy = policies.project(project).orElseThrow(() ->
                 new IllegalStateException("project " + project + " has no policy"));
-        return policy.routing().forTier(Tier.valueOf(tier));
+        return policy.routing().forApproval(tier);
     }
 }

@@ -35,7 +35,7 @@ public final class AuditLines {
     private static final List<String> FILE_ORDER = List.of(
             SEQ, "ts", "event", "agent", "project", "task", "action", "resource", "decision", "reason", "amount",
             "currency", "payment_id", "decision_id", "approved_by", "receipt_reference", "http_status",
-            "policy_version", "grant_id", "expires", "covers_seq", "covers_hash", "key_id", "signature");
+            "policy_version", "grant_id", "expires", "access_request_id", "covers_seq", "covers_hash", "key_id", "signature");
 
     /** Strict on reading: trailing garbage or a repeated key makes a line unreadable instead of silently ignored. */
     static final ObjectMapper JSON = JsonMapper.builder()

@@ -46,13 +46,14 @@ public class AuditTrail {
         recordLine(entry, toLine(entry));
     }
 
-    /** An access decision: the payment line's keys plus {@code grant_id} and {@code expires}, in the same chain. */
+    /** An access line: the payment line's keys plus {@code grant_id}, {@code expires} and {@code access_request_id}, in the same chain. */
     @Transactional(Transactional.TxType.MANDATORY)
     public void record(AccessAuditEntry access) {
         AuditEntry entry = access.asEntry();
         Map<String, Object> line = toLine(entry);
         line.put("grant_id", access.grantId());
         line.put("expires", access.expires() == null ? null : access.expires().toString());
+        line.put("access_request_id", access.accessRequestId());
         recordLine(entry, line);
     }
 

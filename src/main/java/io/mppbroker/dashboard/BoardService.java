@@ -10,7 +10,6 @@ import io.mppbroker.policy.ApproverIdentity;
 import io.mppbroker.policy.PolicyRegistry;
 import io.mppbroker.policy.ProjectPolicy;
 import io.mppbroker.policy.Route;
-import io.mppbroker.policy.Tier;
 import io.mppbroker.policy.TierRouting;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.panache.common.Sort;
@@ -127,7 +126,7 @@ public class BoardService {
     }
 
     private Optional<TierRouting> routing(Approval a) {
-        return policies.project(a.project).map(p -> p.routing().forTier(Tier.valueOf(a.tier)));
+        return policies.project(a.project).map(p -> p.routing().forApproval(a.tier));
     }
 
     /** Whether any route asked so far that lists this approver shows the question on the dashboard. */

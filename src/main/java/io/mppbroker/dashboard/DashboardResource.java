@@ -3,10 +3,10 @@ package io.mppbroker.dashboard;
 import io.mppbroker.api.ApiProblem;
 import io.mppbroker.approval.Approval;
 import io.mppbroker.approval.ApprovalCard;
+import io.mppbroker.approval.ApprovalAnswers;
 import io.mppbroker.approval.ApprovalCards;
 import io.mppbroker.approval.ApprovalDecision;
 import io.mppbroker.approval.ApprovalResource;
-import io.mppbroker.payment.PaymentService;
 import io.mppbroker.policy.ApproverIdentity;
 import io.quarkus.security.Authenticated;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -49,17 +49,17 @@ public class DashboardResource {
     private final BoardService boards;
     private final LiveSessions sessions;
     private final DashboardEvents events;
-    private final PaymentService payments;
+    private final ApprovalAnswers answers;
     private final ApprovalCards cards;
 
     public DashboardResource(SecurityIdentity identity, DashboardApprovers approvers, BoardService boards,
-                             LiveSessions sessions, DashboardEvents events, PaymentService payments, ApprovalCards cards) {
+                             LiveSessions sessions, DashboardEvents events, ApprovalAnswers answers, ApprovalCards cards) {
         this.identity = identity;
         this.approvers = approvers;
         this.boards = boards;
         this.sessions = sessions;
         this.events = events;
-        this.payments = payments;
+        this.answers = answers;
         this.cards = cards;
     }
 
@@ -97,7 +97,7 @@ public class DashboardResource {
         ApproverIdentity me = approver();
         Approval approval = boards.checkAnswerable(id, me);
         ApprovalDecision decision = ApprovalResource.parse(body);
-        PaymentService.Answer answer = payments.decide(me, approval.id, decision, "dashboard");
+        ApprovalAnswers.Answer answer = answers.decide(me, approval.id, decision, "dashboard");
         return new Decided(answer.outcome().name().toLowerCase(Locale.ROOT), cards.build(approval.id));
     }
 

@@ -33,7 +33,7 @@ public class EscalationJob {
     @Scheduled(every = "${broker.approvals.escalation-check:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void run() {
         List<String> due = QuarkusTransaction.requiringNew().call(() ->
-                Approval.dueForEscalation(Instant.now(), 100).stream().map(a -> a.id).toList());
+                Approval.dueForEscalation(Instant.now(), 100, false).stream().map(a -> a.id).toList());
         due.forEach(this::escalate);
     }
 

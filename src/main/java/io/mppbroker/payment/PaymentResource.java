@@ -78,7 +78,7 @@ public class PaymentResource {
     private record Submitted(Callers.Caller caller, PaymentView view) {}
 
     /** {@code Prefer: wait=N} (RFC 7240 §4.3); other preferences are ignored. */
-    static java.util.Optional<Integer> preferredWait(String prefer) {
+    public static java.util.Optional<Integer> preferredWait(String prefer) {
         if (prefer == null) {
             return java.util.Optional.empty();
         }
@@ -205,7 +205,7 @@ public class PaymentResource {
     }
 
     /** Agent tool calls time out near 60 s: no configuration may hold a request longer than this. */
-    static final Duration HARD_MAX_WAIT = Duration.ofSeconds(55);
+    public static final Duration HARD_MAX_WAIT = Duration.ofSeconds(55);
 
     private Duration waitFor(Integer seconds) {
         if (seconds == null || seconds <= 0) {

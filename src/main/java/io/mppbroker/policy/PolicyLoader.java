@@ -71,7 +71,7 @@ public final class PolicyLoader {
     private static final Set<String> ROUTE_KEYS = keys("approvers", "slack", "telegram", "dashboard", "timeout");
     private static final Set<String> SLACK_KEYS = keys("channel", "users");
     private static final Set<String> TELEGRAM_KEYS = keys("chats");
-    private static final Set<String> GRANT_KEYS = keys("id", "service", "actions", "resources", "branches", "deny");
+    private static final Set<String> GRANT_KEYS = keys("id", "service", "actions", "resources", "branches", "deny", "expires");
     static final Pattern SERVICE = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,62}");
 
     // Exact decimals: floats become BigDecimal with their written scale, so "100.10" can be echoed as written.
@@ -135,6 +135,7 @@ public final class PolicyLoader {
         Set<String> k = keys("owner_cannot_approve", "on_final_timeout");
         k.addAll(ROUTED_TIERS.keySet());
         k.add("default");
+        k.add("access");
         return k;
     }
 
@@ -632,6 +633,7 @@ public final class PolicyLoader {
             Map<Tier, TierRouting> tiers = new EnumMap<>(Tier.class);
             Map<Tier, String> sectionOf = new EnumMap<>(Tier.class);
             TierRouting fallback = null;
+            TierRouting access = null;
             boolean broken = false;
             if (section != null) {
                 JsonNode owner = section.get("owner_cannot_approve");
@@ -659,10 +661,12 @@ public final class PolicyLoader {
                 // File order, so errors come out in the order they are written.
                 for (Iterator<String> it = section.fieldNames(); it.hasNext(); ) {
                     String key = it.next();
-                    if (!ROUTED_TIERS.containsKey(key) && !key.equals("default")) continue;
+                    if (!ROUTED_TIERS.containsKey(key) && !key.equals("default") && !key.equals("access")) continue;
                     TierRouting tr = tierRouting(section.get(key), "routing." + key, byId);
                     if (tr == null) {
                         broken = true;
+                    } else if (key.equals("access")) {
+                        access = tr;
                     } else if (key.equals("default")) {
                         fallback = tr;
                     } else {
@@ -674,7 +678,7 @@ public final class PolicyLoader {
             if (broken || byId.size() != approvers.size() || approvers.isEmpty()) return null;
             String fallbackName = fallback != null ? "routing.default" : "the built-in routing (every approver, one approval)";
             if (fallback == null) fallback = TierRouting.builtIn(List.copyOf(byId.keySet()));
-            Routing routing = new Routing(ownerCannotApprove, onFinalTimeout, tiers, fallback);
+            Routing routing = new Routing(ownerCannotApprove, onFinalTimeout, tiers, fallback, access);
             if (ownerCannotApprove) checkOwnersCanBeOverruled(agents, routing, sectionOf, fallbackName);
             return routing;
         }
@@ -921,7 +925,16 @@ public final class PolicyLoader {
                         error(path + ".resources[" + r + "]", quote(res) + " is not a complete ARN (arn:partition:service:region:account:resource)");
                     }
                 }
-                if (errors.size() == before) result.add(new Grant(id, service, actions, resources, branches, deny));
+                java.time.Instant expires = null;
+                if (entry.has("expires")) {
+                    String text = requiredString(entry, path, "expires");
+                    try {
+                        if (text != null) expires = java.time.OffsetDateTime.parse(text).toInstant();
+                    } catch (DateTimeParseException e) {
+                        error(path + ".expires", quote(text) + " is not an RFC 3339 timestamp such as 2026-05-02T17:42:11Z");
+                    }
+                }
+                if (errors.size() == before) result.add(new Grant(id, service, actions, resources, branches, deny, expires));
             }
             return result;
         }

@@ -13,7 +13,16 @@ import java.util.Objects;
  * approver of the file on the dashboard, 24h, one approval) when the file has none.
  */
 public record Routing(boolean ownerCannotApprove, FinalTimeout onFinalTimeout, Map<Tier, TierRouting> tiers,
-                      TierRouting fallback) {
+                      TierRouting fallback, TierRouting access) {
+
+    /** {@code approval.tier} of an approval about an access request (not a payment tier). */
+    public static final String ACCESS = "ACCESS";
+
+    /** Routing without an {@code access} entry: access requests follow the {@code ask} tier. */
+    public Routing(boolean ownerCannotApprove, FinalTimeout onFinalTimeout, Map<Tier, TierRouting> tiers,
+                   TierRouting fallback) {
+        this(ownerCannotApprove, onFinalTimeout, tiers, fallback, null);
+    }
 
     public Routing {
         Objects.requireNonNull(onFinalTimeout, "onFinalTimeout");
@@ -37,5 +46,15 @@ public record Routing(boolean ownerCannotApprove, FinalTimeout onFinalTimeout, M
      */
     public TierRouting forTier(Tier tier) {
         return tiers.getOrDefault(tier, fallback);
+    }
+
+    /** Who decides access requests: {@code routing.access}, else the {@code ask} tier's routing. */
+    public TierRouting forAccess() {
+        return access != null ? access : forTier(Tier.ASK);
+    }
+
+    /** The routing of an approval by its stored tier: a payment tier's name or {@link #ACCESS}. */
+    public TierRouting forApproval(String tier) {
+        return ACCESS.equals(tier) ? forAccess() : forTier(Tier.valueOf(tier));
     }
 }

@@ -31,12 +31,18 @@ public final class ApprovalBlocks {
 
     /** The notification text shown where blocks are not (push notifications, screen readers). */
     public static String text(ApprovalCard card) {
+        if (card.isAboutAccess()) {
+            return AccessBlocks.text(card);
+        }
         String what = card.amount() + " " + upper(card.currency()) + " to " + card.sellerHost() + " for " + card.agent()
                 + " (project " + card.project() + ", task " + card.task() + ")";
         return card.isPending() ? "Approval needed: " + what : outcome(card) + ": " + what;
     }
 
     public static List<LayoutBlock> card(ApprovalCard card) {
+        if (card.isAboutAccess()) {
+            return AccessBlocks.card(card);
+        }
         List<LayoutBlock> blocks = new ArrayList<>();
         String payment = card.amount() + " " + upper(card.currency()) + " to " + card.sellerHost();
         String title = card.isPending() ? "Approve " + payment + "?" : capitalize(card.status()) + ": " + payment;

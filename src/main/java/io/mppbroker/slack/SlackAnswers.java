@@ -5,12 +5,12 @@ import com.slack.api.methods.response.views.ViewsOpenResponse;
 import io.mppbroker.api.ApiProblem;
 import io.mppbroker.approval.Approval;
 import io.mppbroker.approval.ApprovalCard;
+import io.mppbroker.approval.ApprovalAnswers;
 import io.mppbroker.approval.ApprovalCards;
 import io.mppbroker.approval.ApprovalDecision;
 import io.mppbroker.approval.ApprovalService;
 import io.mppbroker.approval.outbox.ApprovalChannel.ChannelUnavailable;
 import io.mppbroker.approval.outbox.Outbox;
-import io.mppbroker.payment.PaymentService;
 import io.mppbroker.policy.ApproverIdentity;
 import io.mppbroker.policy.PolicyRegistry;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -21,7 +21,7 @@ import org.jboss.logging.Logger;
 
 /**
  * What a click in Slack does, after the interactivity endpoint has acknowledged it. The Slack user is mapped
- * to an approver ({@code approvers[].slack_user}); the answer goes through {@link PaymentService#decide}
+ * to an approver ({@code approvers[].slack_user}); the answer goes through {@link ApprovalAnswers#decide}
  * like every other channel's, so the first answer wins everywhere. The card itself is updated by the outbox
  * (the decision queues the update); a refused answer is told to that user only, with an ephemeral message
  * in the channel of the card.
@@ -32,13 +32,13 @@ public class SlackAnswers {
     private static final Logger LOG = Logger.getLogger(SlackAnswers.class);
 
     private final PolicyRegistry policies;
-    private final PaymentService payments;
+    private final ApprovalAnswers answers;
     private final ApprovalCards cards;
     private final SlackApi slack;
 
-    public SlackAnswers(PolicyRegistry policies, PaymentService payments, ApprovalCards cards, SlackApi slack) {
+    public SlackAnswers(PolicyRegistry policies, ApprovalAnswers answers, ApprovalCards cards, SlackApi slack) {
         this.policies = policies;
-        this.payments = payments;
+        this.answers = answers;
         this.cards = cards;
         this.slack = slack;
     }
@@ -50,7 +50,7 @@ public class SlackAnswers {
             return;
         }
         try {
-            PaymentService.Answer answer = payments.decide(approver.get(), approvalId, decision, Outbox.SLACK);
+            ApprovalAnswers.Answer answer = answers.decide(approver.get(), approvalId, decision, Outbox.SLACK);
             LOG.infof("approval %s: %s answered %s via slack (%s)", approvalId, approver.get().approverId(),
                     decision.verdict().name().toLowerCase(Locale.ROOT), answer.outcome().name().toLowerCase(Locale.ROOT));
             if (answer.outcome() == ApprovalService.Outcome.VOTE_RECORDED) {
@@ -76,7 +76,8 @@ public class SlackAnswers {
         }
         try {
             ViewsOpenResponse opened = slack.call("views.open", m -> m.viewsOpen(r -> r
-                    .triggerId(triggerId).view(RevisionModal.build(card, channel))));
+                    .triggerId(triggerId).view(card.isAboutAccess() ? NarrowModal.build(card, channel)
+                            : RevisionModal.build(card, channel))));
             if (!opened.isOk()) {
                 LOG.warnf("approval %s: slack views.open failed: %s", approvalId, opened.getError());
                 tell(channel, slackUser, "Slack did not open the revision form (" + opened.getError()

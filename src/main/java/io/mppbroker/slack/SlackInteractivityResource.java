@@ -96,10 +96,12 @@ public class SlackInteractivityResource {
 
     private Response viewSubmission(JsonNode payload) {
         JsonNode view = payload.path("view");
-        if (!RevisionModal.CALLBACK_ID.equals(view.path("callback_id").asText())) {
+        String callback = view.path("callback_id").asText();
+        if (!RevisionModal.CALLBACK_ID.equals(callback) && !NarrowModal.CALLBACK_ID.equals(callback)) {
             return Response.ok().build();
         }
-        RevisionModal.Submission submission = RevisionModal.parse(view);
+        RevisionModal.Submission submission = NarrowModal.CALLBACK_ID.equals(callback) ? NarrowModal.parse(view)
+                : RevisionModal.parse(view);
         if (!submission.valid()) {
             return Response.ok(RevisionModal.errorsResponse(submission.errors()).toString(), MediaType.APPLICATION_JSON).build();
         }

@@ -27,6 +27,9 @@ public final class TelegramCardText {
     private TelegramCardText() {}
 
     public static String html(ApprovalCard card) {
+        if (card.isAboutAccess()) {
+            return accessHtml(card);
+        }
         Html h = new Html();
         String amount = card.amount() + " " + upper(card.currency());
         switch (card.status()) {
@@ -101,6 +104,54 @@ public final class TelegramCardText {
         return h.toString();
     }
 
+    /** An access request: what is asked, why, the policy diff approving it applies, and how it ended. */
+    static String accessHtml(ApprovalCard card) {
+        ApprovalCard.AccessCard a = card.access();
+        Html h = new Html();
+        String what = "access for " + cap(card.agent(), 100);
+        switch (card.status()) {
+            case "pending" -> h.text("\uD83D\uDD11 ").bold("Access request: " + cap(String.join(", ", a.actions()), 300));
+            case "approved" -> h.text("\u2705 ").bold("Approved: " + what);
+            case "denied" -> h.text("\u274C ").bold("Denied: " + what);
+            case "expired" -> h.text("\u231B ").bold("Expired, no answer in time: " + what);
+            case "withdrawn" -> h.text("\u21A9 ").bold("Withdrawn by the agent: " + what);
+            default -> h.bold(cap(card.status(), 40) + ": " + what);
+        }
+        h.line();
+        if (!card.isPending() && card.decidedBy() != null && !"timeout".equals(card.decidedBy())) {
+            h.text("by ").bold(cap(card.decidedBy(), 100));
+            if (card.decidedVia() != null) h.text(" via " + cap(card.decidedVia(), 40));
+            if (card.decidedAt() != null) h.text(", " + when(card.decidedAt()));
+            h.line();
+        }
+        if (a.grantId() != null) {
+            h.text("Grant ").code(a.grantId()).text(" until " + when(a.grantExpiresAt())).line();
+        }
+        if (a.granted() != null) {
+            h.text("Narrowed to " + cap(a.granted(), 400)).line();
+        }
+        if (card.note() != null && !card.note().isBlank()) {
+            h.bold("Note: ").italic(cap(card.note(), 500)).line();
+        }
+        h.line();
+        h.bold("Agent: ").text(cap(card.agent(), 100) + " (project " + cap(card.project(), 100) + ")").line();
+        h.bold("Action: ").text(cap(String.join(", ", a.actions()), 300)).line();
+        h.bold("Resource: ").code(cap(a.resource() == null ? "any resource" : a.resource(), 300)).line();
+        if (!a.branches().isEmpty()) h.bold("Branches: ").text(cap(String.join(", ", a.branches()), 200)).line();
+        h.bold("TTL: ").text(a.ttl()).line();
+        h.bold("Justification: ").text(cap(a.justification(), 600)).line();
+        h.bold("Policy change if approved").line();
+        h.pre(cap(a.diff(), 1800)).line();
+        if (card.requiredApprovals() > 1) {
+            h.bold("Approvals: ").text(card.approvedSoFar().size() + " of " + card.requiredApprovals()).line();
+        }
+        h.text("Approval ").code(card.approvalId()).text(" \u00B7 access request ").code(a.accessRequestId());
+        if (h.visible > MAX_VISIBLE) {
+            throw new IllegalStateException("access card text is " + h.visible + " characters");
+        }
+        return h.toString();
+    }
+
     /** Approve / Deny on one row, Revise under them; null once the approval is closed (removes the keyboard). */
     public static InlineKeyboardMarkup keyboard(ApprovalCard card) {
         if (!card.isPending()) {
@@ -111,7 +162,8 @@ public final class TelegramCardText {
                         button("\u2705 Approve", new CallbackData(CallbackData.Action.APPROVE, card.approvalId())),
                         button("\u274C Deny", new CallbackData(CallbackData.Action.DENY, card.approvalId()))))
                 .keyboardRow(new InlineKeyboardRow(
-                        button("\u270F Revise", new CallbackData(CallbackData.Action.REVISE, card.approvalId()))))
+                        button(card.isAboutAccess() ? "\u270F Narrow" : "\u270F Revise",
+                                new CallbackData(CallbackData.Action.REVISE, card.approvalId()))))
                 .build();
     }
 
@@ -167,6 +219,10 @@ public final class TelegramCardText {
 
         Html code(String s) {
             return tag("code", s);
+        }
+
+        Html pre(String s) {
+            return tag("pre", s);
         }
 
         Html line() {

@@ -3,10 +3,10 @@ package io.mppbroker.telegram;
 import io.mppbroker.api.ApiProblem;
 import io.mppbroker.approval.Approval;
 import io.mppbroker.approval.ApprovalCard;
+import io.mppbroker.approval.ApprovalAnswers;
 import io.mppbroker.approval.ApprovalCards;
 import io.mppbroker.approval.ApprovalDecision;
 import io.mppbroker.approval.ApprovalResource;
-import io.mppbroker.payment.PaymentService;
 import io.mppbroker.policy.ApproverIdentity;
 import io.mppbroker.policy.PolicyRegistry;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -26,7 +26,7 @@ import org.telegram.telegrambots.meta.exceptions.TelegramApiException;
 /**
  * What approvers do in Telegram: press Approve / Deny / Revise under a card, or reply to a revise prompt. The
  * presser's Telegram user id must belong to an approver of the approval's project; the answer then goes through
- * {@link PaymentService#decide} like every other channel, so the first answer wins and the others are told who
+ * {@link ApprovalAnswers#decide} like every other channel, so the first answer wins and the others are told who
  * decided. The decision is made before the webhook returns; what the bot says back is sent afterwards so a slow
  * Bot API never delays the webhook.
  */
@@ -40,15 +40,15 @@ public class TelegramInteractions {
 
     private final TelegramBot bot;
     private final PolicyRegistry policies;
-    private final PaymentService payments;
+    private final ApprovalAnswers answers;
     private final ApprovalCards cards;
     private final ManagedExecutor executor;
 
-    public TelegramInteractions(TelegramBot bot, PolicyRegistry policies, PaymentService payments, ApprovalCards cards,
+    public TelegramInteractions(TelegramBot bot, PolicyRegistry policies, ApprovalAnswers answers, ApprovalCards cards,
                                 ManagedExecutor executor) {
         this.bot = bot;
         this.policies = policies;
-        this.payments = payments;
+        this.answers = answers;
         this.cards = cards;
         this.executor = executor;
     }
@@ -95,7 +95,8 @@ public class TelegramInteractions {
                 || prompt.getFrom().getId() != bot.botId() || m.getFrom() == null) {
             return;
         }
-        Optional<String> approvalId = RevisionReply.approvalIdOfPrompt(prompt.getText());
+        Optional<String> approvalId = RevisionReply.approvalIdOfPrompt(prompt.getText())
+                .or(() -> NarrowReply.approvalIdOfPrompt(prompt.getText()));
         if (approvalId.isEmpty()) {
             return;
         }
@@ -114,11 +115,12 @@ public class TelegramInteractions {
             return;
         }
         ApprovalDecision decision;
+        boolean access = approval.isAboutAccess();
         try {
-            decision = ApprovalResource.parse(RevisionReply.parse(m.getText()));
+            decision = ApprovalResource.parse(access ? NarrowReply.parse(m.getText()) : RevisionReply.parse(m.getText()));
         } catch (ApiProblem e) {
-            reply(m, "Not applied: " + e.detail() + ".\nReply to the prompt with " + RevisionReply.SYNTAX
-                    + ", e.g. " + RevisionReply.EXAMPLE);
+            reply(m, "Not applied: " + e.detail() + ".\nReply to the prompt with "
+                    + (access ? NarrowReply.SYNTAX + ", e.g. " + NarrowReply.EXAMPLE : RevisionReply.SYNTAX + ", e.g. " + RevisionReply.EXAMPLE));
             return;
         }
         Result result = decide(approver.get(), approval.id, decision);
@@ -132,6 +134,10 @@ public class TelegramInteractions {
         }
         ApprovalCard card = cards.build(approval.id);
         Long chatId = q.getMessage() != null ? q.getMessage().getChatId() : q.getFrom().getId();
+        if (card.isAboutAccess()) {
+            narrow(q, card, chatId);
+            return;
+        }
         SendMessage.SendMessageBuilder<?, ?> prompt = SendMessage.builder().chatId(chatId)
                 .text(RevisionReply.prompt(approval.id, card.amount() + " " + card.currency().toUpperCase(Locale.ROOT)
                         + " to " + card.sellerHost() + ", task " + TelegramCardText.cap(card.task(), 200)))
@@ -145,13 +151,28 @@ public class TelegramInteractions {
         send(prompt.build());
     }
 
+    private void narrow(CallbackQuery q, ApprovalCard card, Long chatId) {
+        ApprovalCard.AccessCard a = card.access();
+        SendMessage.SendMessageBuilder<?, ?> prompt = SendMessage.builder().chatId(chatId)
+                .text(NarrowReply.prompt(card.approvalId(), TelegramCardText.cap(String.join(", ", a.actions()), 300)
+                        + " on " + TelegramCardText.cap(a.resource() == null ? "any resource" : a.resource(), 300)
+                        + " for " + a.ttl() + ", agent " + TelegramCardText.cap(card.agent(), 100)))
+                .replyMarkup(ForceReplyKeyboard.builder().forceReply(true).selective(false)
+                        .inputFieldPlaceholder(TelegramCardText.cap(NarrowReply.EXAMPLE, 64)).build());
+        if (q.getMessage() != null) {
+            prompt.replyToMessageId(q.getMessage().getMessageId());
+        }
+        answer(q.getId(), "Reply to the prompt below with " + NarrowReply.SYNTAX, false);
+        send(prompt.build());
+    }
+
     /** What the approver is told; {@code refused} answers show as an alert the presser has to dismiss. */
     record Result(String text, boolean refused) {}
 
     /** Decides and says how it went, in the words the approver will read. */
     private Result decide(ApproverIdentity approver, String approvalId, ApprovalDecision decision) {
         try {
-            PaymentService.Answer answer = payments.decide(approver, approvalId, decision, VIA);
+            ApprovalAnswers.Answer answer = answers.decide(approver, approvalId, decision, VIA);
             return new Result(switch (answer.outcome()) {
                 case APPROVED -> "Approved";
                 case DENIED -> "Denied";
@@ -188,6 +209,12 @@ public class TelegramInteractions {
 
     private static String revisionSummary(ApprovalDecision d) {
         StringBuilder s = new StringBuilder();
+        if (d.narrowing() != null && d.narrowing().ttl() != null) {
+            s.append("\nGranted for ").append(io.mppbroker.api.Durations.format(d.narrowing().ttl()));
+        }
+        if (d.narrowing() != null && d.narrowing().actions() != null) {
+            s.append("\nActions: ").append(String.join(", ", d.narrowing().actions()));
+        }
         if (d.maxAmount() != null) {
             s.append("\nThis payment capped at ").append(d.maxAmount().toPlainString());
         }

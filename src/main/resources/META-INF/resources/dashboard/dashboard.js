@@ -121,6 +121,13 @@ function buildCard(id) {
           field('allow-seller', 'Allow this seller up to (per payment)', 'e.g. 50.00'),
           field('allow-seller-ttl', 'for', '24h')),
       approveRevised);
+  const approveNarrowed = el('button', { type: 'button', class: 'primary approve-narrowed', text: 'Approve narrowed' });
+  const narrow = el('details', { class: 'narrow', hidden: true },
+      el('summary', { text: 'Approve narrowed…' }),
+      el('div', { class: 'revise-grid' },
+          field('narrow-ttl', 'Valid for (at most what was asked)', 'e.g. 2h'),
+          field('narrow-actions', 'Only these actions (comma-separated)', 'e.g. stripe:charges:read')),
+      approveNarrowed);
   const node = el('article', { class: 'card', 'data-approval-id': id },
       el('div', { class: 'card-head' },
           el('div', { class: 'amount' }, el('span', { class: 'value' }), ' ', el('span', { class: 'cur' })),
@@ -129,9 +136,10 @@ function buildCard(id) {
       el('dl', { class: 'facts' }),
       el('ul', { class: 'flags' }),
       el('table', { class: 'budgets' }),
+      el('pre', { class: 'diff', hidden: true }),
       el('p', { class: 'progress muted' }),
       el('p', { class: 'blocked' }),
-      el('div', { class: 'decide' }, note, el('div', { class: 'buttons' }, approve, deny), revise),
+      el('div', { class: 'decide' }, note, el('div', { class: 'buttons' }, approve, deny), revise, narrow),
       el('p', { class: 'result', role: 'alert' }));
   approve.addEventListener('click', () => decide(node, { decision: 'approve' }));
   deny.addEventListener('click', () => decide(node, { decision: 'deny' }));
@@ -143,6 +151,13 @@ function buildCard(id) {
     if (value('allow-seller')) body.allow_seller = { max_amount: value('allow-seller'), ttl: value('allow-seller-ttl') || '24h' };
     decide(node, body);
   });
+  approveNarrowed.addEventListener('click', () => {
+    const body = { decision: 'approve' };
+    const value = cls => node.querySelector('.' + cls).value.trim();
+    if (value('narrow-ttl')) body.ttl = value('narrow-ttl');
+    if (value('narrow-actions')) body.actions = value('narrow-actions').split(',').map(a => a.trim()).filter(a => a);
+    decide(node, body);
+  });
   return node;
 }
 
@@ -150,8 +165,14 @@ function buildCard(id) {
 function fillCard(node, item) {
   const c = item.card;
   node.dataset.agent = c.agent;
-  node.querySelector('.amount .value').textContent = c.amount;
-  node.querySelector('.amount .cur').textContent = (c.currency || '').toUpperCase();
+  const access = c.access;
+  node.querySelector('.amount .value').textContent = access ? 'Access' : c.amount;
+  node.querySelector('.amount .cur').textContent = access ? access.actions.join(', ') : (c.currency || '').toUpperCase();
+  node.querySelector('.revise').hidden = !!access;
+  node.querySelector('.narrow').hidden = !access;
+  const diff = node.querySelector('.diff');
+  diff.hidden = !access;
+  diff.textContent = access ? access.diff : '';
   const tier = node.querySelector('.tier');
   tier.textContent = words(c.tier);
   tier.className = 'badge tier tier-' + c.tier;
@@ -164,9 +185,17 @@ function fillCard(node, item) {
   };
   fact('Project', c.project);
   fact('Agent', c.agent);
-  fact('Task', c.task);
-  fact('Purpose', c.purpose);
-  fact('Seller', c.seller_url, 'seller');
+  if (access) {
+    fact('Action', access.actions.join(', '));
+    fact('Resource', access.resource || 'any resource');
+    if (access.branches.length) fact('Branches', access.branches.join(', '));
+    fact('TTL', access.ttl);
+    fact('Justification', access.justification);
+  } else {
+    fact('Task', c.task);
+    fact('Purpose', c.purpose);
+    fact('Seller', c.seller_url, 'seller');
+  }
   fact('Why asked', c.reason);
 
   const flags = node.querySelector('.flags');
@@ -199,7 +228,7 @@ function fillCard(node, item) {
   blocked.className = 'blocked' + (item.blocked ? ' alert warn' : item.hint ? ' alert info' : '');
   if (!node.classList.contains('busy') && !node.classList.contains('conflict')) {
     node.querySelector('.decide').hidden = !item.may_answer;
-    node.querySelectorAll('.approve, .approve-revised').forEach(b => { b.disabled = !item.may_approve; });
+    node.querySelectorAll('.approve, .approve-revised, .approve-narrowed').forEach(b => { b.disabled = !item.may_approve; });
     node.querySelector('.deny').disabled = !item.may_answer;
   }
 }
@@ -233,7 +262,7 @@ async function decide(node, body) {
     result.className = 'result alert ok';
     result.textContent = data.outcome === 'vote_recorded'
         ? 'Your approval is recorded; more approvers are needed.'
-        : `You ${data.outcome} this payment.`;
+        : `You ${data.outcome} this ${data.card && data.card.access ? 'access request' : 'payment'}.`;
     node.classList.add('answered');
     const amount = `${node.querySelector('.amount .value').textContent} ${node.querySelector('.amount .cur').textContent}`;
     toast(`${amount} (${node.dataset.agent}): ${data.outcome === 'vote_recorded' ? 'vote recorded' : words(data.outcome) + ' by you'}`, 'ok');

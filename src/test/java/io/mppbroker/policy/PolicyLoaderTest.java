@@ -151,7 +151,7 @@ class PolicyLoaderTest {
                   - "tools"
                 """);
         assertEquals(List.of(
-                f() + ": grants[0].colour: unknown key (allowed here: id, service, actions, resources, branches, deny)",
+                f() + ": grants[0].colour: unknown key (allowed here: id, service, actions, resources, branches, deny, expires)",
                 f() + ": grants[0].service: \"AWS\" is not a service name (lowercase letters, digits, . _ -, e.g. aws, git, tools, stripe)",
                 f() + ": grants[0].actions: must be a non-empty list of strings, not an empty list",
                 f() + ": grants[0].resources[0]: \"arn:aws:s3\" is not a complete ARN (arn:partition:service:region:account:resource)",

@@ -3,6 +3,8 @@ package io.mppbroker.approval.outbox;
 import io.mppbroker.approval.Approval;
 import io.mppbroker.approval.ApprovalCard;
 import io.mppbroker.approval.ApprovalCards;
+import io.mppbroker.access.AccessRequestRecord;
+import io.mppbroker.audit.AccessAuditEntry;
 import io.mppbroker.audit.AuditEntry;
 import io.mppbroker.audit.AuditTrail;
 import io.mppbroker.payment.Payment;
@@ -165,8 +167,16 @@ public class OutboxWorker {
     /** Every card posted or updated is an audit line: who was asked, where, and when. */
     private void auditNotification(OutboxMessage m) {
         Approval approval = Approval.findById(m.approvalId);
-        Payment p = Payment.findById(approval.paymentId);
         String what = m.kind == OutboxMessage.Kind.ANNOUNCE ? "asked on " : "card updated on ";
+        if (approval.isAboutAccess()) {
+            AccessRequestRecord r = AccessRequestRecord.findById(approval.accessRequestId);
+            audit.record(new AccessAuditEntry(Instant.now(), m.kind == OutboxMessage.Kind.ANNOUNCE ? "notified" : "notification_updated",
+                    r.agent, r.project, String.join(",", r.actions), r.resource, null,
+                    what + m.channel + " " + m.target + " for approval " + approval.id, null, r.grantId,
+                    approval.decidedBy, null, null, r.id));
+            return;
+        }
+        Payment p = Payment.findById(approval.paymentId);
         audit.record(new AuditEntry(Instant.now(), m.kind == OutboxMessage.Kind.ANNOUNCE ? "notified" : "notification_updated",
                 p.agent, p.project, p.task, AuditTrail.ACTION_PAY, p.requestUrl, null,
                 what + m.channel + " " + m.target + " for approval " + approval.id, p.amount, p.currency, p.id,
