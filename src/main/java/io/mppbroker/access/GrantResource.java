@@ -1,5 +1,7 @@
 package io.mppbroker.access;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mppbroker.api.ApiProblem;
 import io.mppbroker.auth.Callers;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.ws.rs.GET;
@@ -21,6 +23,8 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Blocking
 @Tag(name = "Access", description = "Deny-by-default access grants")
 public class GrantResource {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final GrantService grants;
     private final Callers callers;
@@ -44,7 +48,18 @@ public class GrantResource {
     @Operation(summary = "Revoke an issued grant (approver of its project; never an agent)",
             description = "Body {\"note\"?} optional. 409 if already revoked or expired.")
     public GrantView revoke(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("id") String id,
-                            RevokeBody body) {
-        return grants.revoke(callers.approver(authorization), id, body == null ? null : body.note());
+                            String body) {
+        return grants.revoke(callers.approver(authorization), id, note(body));
+    }
+
+    /** The body is optional (a bare POST revokes); when present it is {@code {"note": "..."}}. */
+    private static String note(String body) {
+        if (body == null || body.isBlank()) return null;
+        try {
+            RevokeBody parsed = JSON.readValue(body, RevokeBody.class);
+            return parsed == null ? null : parsed.note();
+        } catch (java.io.IOException e) {
+            throw ApiProblem.badRequest("the body must be empty or {\"note\": \"...\"}");
+        }
     }
 }

@@ -15,6 +15,7 @@ import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Set;
 
@@ -52,11 +53,12 @@ public class GrantService {
         g.actions = granted.actions();
         g.resources = granted.resources();
         g.branches = granted.branches();
-        g.expiresAt = now.plus(granted.ttl());
+        // PostgreSQL keeps microseconds: the instant in memory, in audit lines and in the database must be one value.
+        g.expiresAt = now.plus(granted.ttl()).truncatedTo(ChronoUnit.MICROS);
         g.approvedBy = approvedBy;
         g.approvalId = approvalId;
         g.accessRequestId = r.id;
-        g.createdAt = now;
+        g.createdAt = now.truncatedTo(ChronoUnit.MICROS);
         g.persist();
         return g;
     }

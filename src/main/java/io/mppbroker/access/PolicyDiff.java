@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -93,7 +94,7 @@ public final class PolicyDiff {
         out.add(inner + "actions: " + flow(p.actions()));
         if (!p.resources().isEmpty()) out.add(inner + "resources: " + flow(p.resources()));
         if (!p.branches().isEmpty()) out.add(inner + "branches: " + flow(p.branches()));
-        out.add(inner + "expires: " + quote(expires.toString()));
+        out.add(inner + "expires: " + quote(expires.truncatedTo(ChronoUnit.SECONDS).toString()));
         return out;
     }
 

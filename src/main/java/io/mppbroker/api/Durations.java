@@ -36,10 +36,10 @@ public final class Durations {
         }
     }
 
-    /** The shortest exact form of {@link #parse}'s syntax: 7d, 24h, 90m, 45s. */
+    /** An exact form of {@link #parse}'s syntax, as people write it: 7d, 24h (not 1d), 90m, 45s. */
     public static String format(Duration d) {
         long s = d.toSeconds();
-        if (s != 0 && s % 86400 == 0) return s / 86400 + "d";
+        if (s > 86400 && s % 86400 == 0) return s / 86400 + "d";
         if (s != 0 && s % 3600 == 0) return s / 3600 + "h";
         if (s != 0 && s % 60 == 0) return s / 60 + "m";
         return s + "s";
