@@ -11,7 +11,6 @@ import jakarta.persistence.Version;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
@@ -59,15 +58,4 @@ public class AccessRequestRecord extends PanacheEntityBase {
     public Instant updatedAt;
     @Version
     public long version;
-
-    /** A request of this agent still waiting for the same access: asking twice posts one card. */
-    public static Optional<AccessRequestRecord> pendingSame(String agent, List<String> actions, String resource) {
-        return AccessRequestRecord.<AccessRequestRecord>list("agent = ?1 and status = ?2", agent, Status.PENDING).stream()
-                .filter(r -> r.actions.equals(actions) && java.util.Objects.equals(r.resource, resource))
-                .findFirst();
-    }
-
-    public static Optional<AccessRequestRecord> byApproval(String approvalId) {
-        return find("approvalId", approvalId).firstResultOptional();
-    }
 }

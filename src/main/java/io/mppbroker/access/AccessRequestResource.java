@@ -63,7 +63,7 @@ public class AccessRequestResource {
     public Uni<Response> get(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("id") String id,
                              @HeaderParam("Prefer") String prefer, @QueryParam("wait") Integer waitSeconds) {
         Integer asked = waitSeconds != null ? waitSeconds : PaymentResource.preferredWait(prefer).orElse(null);
-        Duration wait = waitFor(asked);
+        Duration wait = PaymentResource.waitFor(asked, payments); // the same limits as payments
         Instant deadline = Instant.now().plus(wait);
         return Uni.createFrom().item(() -> callers.any(authorization))
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
@@ -92,16 +92,5 @@ public class AccessRequestResource {
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                 .flatMap(view -> change == null || !"pending".equals(view.status()) ? Uni.createFrom().item(view)
                         : change.flatMap(ignored -> hold(id, caller, deadline)));
-    }
-
-    /** Same limits as payments: broker.payments.max-wait, never above 55 s. */
-    private Duration waitFor(Integer seconds) {
-        if (seconds == null || seconds <= 0) {
-            return Duration.ZERO;
-        }
-        Duration max = payments.maxWait().compareTo(PaymentResource.HARD_MAX_WAIT) > 0 ? PaymentResource.HARD_MAX_WAIT
-                : payments.maxWait();
-        Duration wanted = Duration.ofSeconds(seconds);
-        return wanted.compareTo(max) > 0 ? max : wanted;
     }
 }

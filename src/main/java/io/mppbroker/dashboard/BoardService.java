@@ -59,7 +59,8 @@ public class BoardService {
 
         List<Approval> rows = new ArrayList<>(pending);
         rows.addAll(recent);
-        List<String> paymentIds = rows.stream().map(a -> a.paymentId).distinct().toList();
+        // Access requests have no payment row; their pending cards are shown above.
+        List<String> paymentIds = rows.stream().map(a -> a.paymentId).filter(java.util.Objects::nonNull).distinct().toList();
         Map<String, Payment> payments = paymentIds.isEmpty() ? Map.of() : QuarkusTransaction.requiringNew().call(() ->
                 Payment.<Payment>list("id in ?1", paymentIds).stream().collect(Collectors.toMap(p -> p.id, Function.identity())));
         Map<String, Board.RequestRow> requests = new LinkedHashMap<>();

@@ -205,9 +205,14 @@ public class PaymentResource {
     }
 
     /** Agent tool calls time out near 60 s: no configuration may hold a request longer than this. */
-    public static final Duration HARD_MAX_WAIT = Duration.ofSeconds(55);
+    static final Duration HARD_MAX_WAIT = Duration.ofSeconds(55);
 
     private Duration waitFor(Integer seconds) {
+        return waitFor(seconds, config);
+    }
+
+    /** How long a call asking to wait {@code seconds} is held: at most broker.payments.max-wait, never above 55 s. */
+    public static Duration waitFor(Integer seconds, PaymentsConfig config) {
         if (seconds == null || seconds <= 0) {
             return Duration.ZERO;
         }

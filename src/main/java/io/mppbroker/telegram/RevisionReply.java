@@ -2,10 +2,9 @@ package io.mppbroker.telegram;
 
 import io.mppbroker.api.ApiProblem;
 import io.mppbroker.approval.ApprovalResource;
-import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -23,7 +22,6 @@ public final class RevisionReply {
 
     /** The prompt names the approval in its first line; only the bot writes prompts, so the id can be trusted. */
     private static final Pattern PROMPT = Pattern.compile("\\ARevise approval (apr_[A-Za-z0-9_-]{1,60})\\b");
-    private static final Pattern PAIR = Pattern.compile("([A-Za-z_]+)=(\\S*)");
 
     private RevisionReply() {}
 
@@ -46,43 +44,13 @@ public final class RevisionReply {
 
     /** The reply as the API's decision body; 400 ApiProblem naming what is wrong. */
     public static ApprovalResource.DecisionBody parse(String reply) {
-        String rest = reply == null ? "" : reply.strip();
-        if (rest.isEmpty()) {
-            // A sticker or photo sent as the reply must not approve anything.
-            throw ApiProblem.badRequest("the reply has no text; write " + SYNTAX);
-        }
-        String decision = "approve";
-        String first = rest.split("\\s+", 2)[0].toLowerCase(Locale.ROOT);
-        if (first.equals("deny") || first.equals("approve")) {
-            decision = first;
-            rest = rest.substring(first.length()).strip();
-        }
-        Map<String, String> values = new LinkedHashMap<>();
-        String note = null;
-        while (!rest.isEmpty()) {
-            if (rest.regionMatches(true, 0, "note=", 0, 5)) {
-                note = rest.substring(5).strip();
-                break;
-            }
-            Matcher m = PAIR.matcher(rest);
-            if (!m.lookingAt()) {
-                throw ApiProblem.badRequest("cannot read \"" + rest.split("\\s+", 2)[0] + "\"; write " + SYNTAX);
-            }
-            String key = m.group(1).toLowerCase(Locale.ROOT);
-            if (!key.equals("amount") && !key.equals("budget") && !key.equals("ttl")) {
-                throw ApiProblem.badRequest("unknown \"" + key + "=\"; write " + SYNTAX);
-            }
-            if (values.put(key, m.group(2)) != null) {
-                throw ApiProblem.badRequest(key + "= is given twice");
-            }
-            rest = rest.substring(m.end()).strip();
-        }
+        ReplySyntax r = ReplySyntax.parse(reply, Set.of("amount", "budget", "ttl"), SYNTAX);
+        Map<String, String> values = r.values();
         if (values.containsKey("ttl") && !values.containsKey("budget")) {
             throw ApiProblem.badRequest("ttl= goes with budget=: it is how long the new task budget holds");
         }
         ApprovalResource.TaskBudgetBody budget = values.containsKey("budget")
                 ? new ApprovalResource.TaskBudgetBody(values.get("budget"), values.get("ttl")) : null;
-        return new ApprovalResource.DecisionBody(decision, note == null || note.isEmpty() ? null : note,
-                values.get("amount"), budget, null);
+        return new ApprovalResource.DecisionBody(r.decision(), r.note(), values.get("amount"), budget, null);
     }
 }
