@@ -343,6 +343,52 @@ class AccessRequestsTest {
         authorize(AGENT, "stripe:payouts:read", "stripe.com/v1/payouts").then().statusCode(200);
     }
 
+    // ---- separation of duties, other nodes ----
+
+    @Test
+    void theOwnerOfTheAgentCannotApproveItsAccessButAnotherApproverCan() {
+        Response created = request(QUIET_AGENT, Map.of("justification", "read the invoices", "action", "stripe:invoices:read",
+                "resource", "stripe.com/v1/invoices"));
+        String approvalId = created.path("approval_id");
+        decide(APPROVER, approvalId, Map.of("decision", "approve")).then().statusCode(403)
+                .body("type", equalTo("https://mpp-broker.dev/problems/separation-of-duties"));
+        assertEquals("pending", view(QUIET_AGENT, created.path("id")).getString("status"));
+        decide(FIN1_TOKEN, approvalId, Map.of("decision", "approve")).then().statusCode(200)
+                .body("access_request.grant.approved_by", equalTo("fin-approver-1"));
+        authorize(QUIET_AGENT, "stripe:invoices:read", "stripe.com/v1/invoices").then().statusCode(200)
+                .body("approved_by", equalTo("fin-approver-1"));
+    }
+
+    /** Another node approved: the row is in the database, this node got no wake-up; its poll picks the grant up. */
+    @Test
+    void aGrantIssuedByAnotherNodeIsSeenWithoutAWakeUp() {
+        String resource = "stripe.com/v1/disputes/dp_" + System.nanoTime();
+        Response created = request(AGENT, Map.of("justification", "dispute evidence", "action", "stripe:disputes:read",
+                "resource", resource));
+        String id = created.path("id");
+        String approvalId = created.path("approval_id");
+        authorize(AGENT, "stripe:disputes:read", resource).then().statusCode(403);
+        String grantId = "grt_othernode" + System.nanoTime();
+        QuarkusTransaction.requiringNew().run(() -> {
+            Instant now = Instant.now();
+            IssuedGrant g = new IssuedGrant();
+            g.id = grantId;
+            g.project = "grants";
+            g.service = "stripe";
+            g.actions = List.of("disputes:read");
+            g.resources = List.of(resource);
+            g.branches = List.of();
+            g.expiresAt = now.plus(Duration.ofHours(1)).truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+            g.approvedBy = "fin-approver-1";
+            g.approvalId = approvalId;
+            g.accessRequestId = id;
+            g.createdAt = now;
+            g.persist();
+        });
+        await(() -> Optional.of(authorize(AGENT, "stripe:disputes:read", resource)).filter(r -> r.statusCode() == 200), "ALLOW")
+                .then().body("grant_id", equalTo(grantId)).body("approved_by", equalTo("fin-approver-1"));
+    }
+
     // ---- refusals ----
 
     @Test
