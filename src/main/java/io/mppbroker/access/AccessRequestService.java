@@ -197,9 +197,7 @@ public class AccessRequestService {
         if (result.grantId() != null) {
             grants.applied(result.grantId());
         }
-        if (result.outcome() != ApprovalService.Outcome.VOTE_RECORDED) {
-            changes.changed(result.requestId());
-        }
+        changes.changed(result.requestId()); // a vote changes no status, but boards and cards show it
         return result.outcome();
     }
 
@@ -307,6 +305,10 @@ public class AccessRequestService {
             var m = ACTION.matcher(a);
             if (!m.matches()) {
                 throw ApiProblem.badRequest("action " + quote(a) + " is not <service>:<action> (e.g. stripe:charges:read, git:push)");
+            }
+            if (m.group(2).contains("*") || m.group(2).contains("?")) {
+                throw ApiProblem.badRequest("action " + quote(a) + " has a wildcard; ask for the exact actions needed "
+                        + "(a request is granted as asked, so it must be as narrow as the need)");
             }
             if (service != null && !service.equals(m.group(1))) {
                 throw ApiProblem.badRequest("all actions of one request must be of one service; ask separately for "

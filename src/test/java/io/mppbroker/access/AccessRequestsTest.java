@@ -407,6 +407,8 @@ class AccessRequestsTest {
                 Map.<String, Object>of("action", "stripe:charges:read"),
                 Map.<String, Object>of("justification", " ", "action", "stripe:charges:read"),
                 Map.<String, Object>of("justification", "x", "action", "charges"),
+                Map.<String, Object>of("justification", "x", "action", "stripe:*"),
+                Map.<String, Object>of("justification", "x", "action", "stripe:charges:*"),
                 Map.<String, Object>of("justification", "x", "action", "stripe:charges:read", "ttl", "8d"),
                 Map.<String, Object>of("justification", "x", "action", "stripe:charges:read", "ttl", "soon"),
                 Map.<String, Object>of("justification", "x", "action", "stripe:charges:read", "ttl", "0s"),
