@@ -54,60 +54,76 @@ public class BudgetLedger {
         return new Spend((BigDecimal) row[0], (BigDecimal) row[1], (BigDecimal) row[2]);
     }
 
-    /** Earlier payments to the same seller within the window whose amount is within tolerance of this one. */
+    /**
+     * The budget facts of one decision in one statement: what was spent in each window (as {@link #spent}) and how
+     * many earlier payments to the same seller within {@code window} were within {@code tolerance} of this amount
+     * (the recurring rule). Both read the partial indexes {@code budget_reservation_task} and
+     * {@code budget_reservation_window} (V7). Call it after {@link #lockProject}, in a statement of its own: a
+     * statement sees what was committed when it started, so the lock has to be held before this one starts.
+     */
     @Transactional(Transactional.TxType.MANDATORY)
-    public int similarRecentPayments(String project, String sellerHost, BigDecimal amount, BigDecimal tolerance,
-                                     Duration window, Instant now) {
-        BigDecimal low = amount.subtract(amount.multiply(tolerance));
-        BigDecimal high = amount.add(amount.multiply(tolerance));
-        Number count = (Number) em.createNativeQuery("""
-                SELECT count(*) FROM budget_reservation
-                 WHERE project = :project AND seller_host = :host AND state <> 'RELEASED'
-                   AND created_at >= :since AND amount BETWEEN :low AND :high
-                """)
+    public Spending spending(String project, String task, String sellerHost, BigDecimal amount, BigDecimal tolerance,
+                             Duration window, Instant now) {
+        ZonedDateTime utc = now.atZone(ZoneOffset.UTC);
+        Instant dayStart = utc.truncatedTo(ChronoUnit.DAYS).toInstant();
+        Instant monthStart = utc.withDayOfMonth(1).truncatedTo(ChronoUnit.DAYS).toInstant();
+        Instant since = now.minus(window);
+        Object[] row = (Object[]) em.createNativeQuery(SPENDING_SQL)
                 .setParameter("project", project)
+                .setParameter("task", task)
                 .setParameter("host", sellerHost)
-                .setParameter("since", now.minus(window))
-                .setParameter("low", low)
-                .setParameter("high", high)
+                .setParameter("dayStart", dayStart)
+                .setParameter("monthStart", monthStart)
+                .setParameter("since", since)
+                .setParameter("from", since.isBefore(monthStart) ? since : monthStart)
+                .setParameter("low", amount.subtract(amount.multiply(tolerance)))
+                .setParameter("high", amount.add(amount.multiply(tolerance)))
                 .getSingleResult();
-        return count.intValue();
+        return new Spending(new Spend((BigDecimal) row[0], (BigDecimal) row[1], (BigDecimal) row[2]),
+                ((Number) row[3]).intValue());
     }
 
+    static final String SPENDING_SQL = """
+            SELECT coalesce(sum(amount) FILTER (WHERE task = :task), 0),
+                   coalesce(sum(amount) FILTER (WHERE created_at >= :dayStart), 0),
+                   coalesce(sum(amount) FILTER (WHERE created_at >= :monthStart), 0),
+                   count(*) FILTER (WHERE seller_host = :host AND created_at >= :since AND amount BETWEEN :low AND :high)
+              FROM budget_reservation
+             WHERE project = :project AND state <> 'RELEASED'
+               AND (task = :task OR created_at >= :from)
+            """;
+
+    /** Sets the payment's amount aside (again, after an approval: the same row is reserved anew). One statement. */
     @Transactional(Transactional.TxType.MANDATORY)
     public void reserve(String paymentId, String project, String task, String sellerHost, BigDecimal amount,
                         String currency, Instant now) {
-        BudgetReservation r = BudgetReservation.forPayment(paymentId).orElseGet(BudgetReservation::new);
-        r.paymentId = paymentId;
-        r.project = project;
-        r.task = task;
-        r.sellerHost = sellerHost;
-        r.amount = amount;
-        r.currency = currency;
-        r.state = BudgetReservation.State.RESERVED;
-        r.createdAt = r.createdAt == null ? now : r.createdAt;
-        r.updatedAt = now;
-        r.persist();
+        em.createNativeQuery("""
+                INSERT INTO budget_reservation (payment_id, project, task, seller_host, amount, currency, state, created_at, updated_at)
+                VALUES (:payment, :project, :task, :host, :amount, :currency, 'RESERVED', :now, :now)
+                ON CONFLICT (payment_id) DO UPDATE
+                   SET project = excluded.project, task = excluded.task, seller_host = excluded.seller_host,
+                       amount = excluded.amount, currency = excluded.currency, state = 'RESERVED', updated_at = excluded.updated_at
+                """)
+                .setParameter("payment", paymentId)
+                .setParameter("project", project)
+                .setParameter("task", task)
+                .setParameter("host", sellerHost)
+                .setParameter("amount", amount)
+                .setParameter("currency", currency)
+                .setParameter("now", now)
+                .executeUpdate();
     }
 
     /** The money moved (or may have moved): the reservation stays counted for good. */
     @Transactional(Transactional.TxType.MANDATORY)
     public void capture(String paymentId, Instant now) {
-        BudgetReservation.forPayment(paymentId).ifPresent(r -> {
-            r.state = BudgetReservation.State.CAPTURED;
-            r.updatedAt = now;
-        });
+        setState(paymentId, BudgetReservation.State.CAPTURED, null, now);
     }
 
     /** Nothing was charged: the budget is given back. */
     @Transactional(Transactional.TxType.MANDATORY)
     public void release(String paymentId, Instant now) {
-        BudgetReservation.forPayment(paymentId).ifPresent(r -> {
-            if (r.state == BudgetReservation.State.RESERVED) {
-                r.state = BudgetReservation.State.RELEASED;
-                r.updatedAt = now;
-            }
-        });
+        setState(paymentId, BudgetReservation.State.RELEASED, BudgetReservation.State.RESERVED, now);
     }
 
     /**
@@ -116,12 +132,16 @@ public class BudgetLedger {
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public void releaseUncharged(String paymentId, Instant now) {
-        BudgetReservation.forPayment(paymentId).ifPresent(r -> {
-            if (r.state != BudgetReservation.State.RELEASED) {
-                r.state = BudgetReservation.State.RELEASED;
-                r.updatedAt = now;
-            }
-        });
+        setState(paymentId, BudgetReservation.State.RELEASED, null, now);
+    }
+
+    /** One UPDATE (no read first); {@code onlyFrom} restricts it to reservations in that state. */
+    private void setState(String paymentId, BudgetReservation.State to, BudgetReservation.State onlyFrom, Instant now) {
+        if (onlyFrom == null) {
+            BudgetReservation.update("state = ?1, updatedAt = ?2 where paymentId = ?3 and state <> ?1", to, now, paymentId);
+        } else {
+            BudgetReservation.update("state = ?1, updatedAt = ?2 where paymentId = ?3 and state = ?4", to, now, paymentId, onlyFrom);
+        }
     }
 
     @Transactional(Transactional.TxType.MANDATORY)

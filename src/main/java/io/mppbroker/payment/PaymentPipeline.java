@@ -7,6 +7,7 @@ import io.mppbroker.audit.AuditTrail;
 import io.mppbroker.events.Changes;
 import io.mppbroker.ledger.BudgetLedger;
 import io.mppbroker.ledger.Spend;
+import io.mppbroker.ledger.Spending;
 import io.mppbroker.mpp.Challenge;
 import io.mppbroker.mpp.ChallengeParser;
 import io.mppbroker.mpp.ChargeRequest;
@@ -17,7 +18,6 @@ import io.mppbroker.mpp.ParsedChallenges;
 import io.mppbroker.mpp.Receipt;
 import io.mppbroker.mpp.SellerProblem;
 import io.mppbroker.policy.ObserveMode;
-import io.mppbroker.policy.Overlays;
 import io.mppbroker.policy.PaymentFacts;
 import io.mppbroker.policy.PaymentPolicy;
 import io.mppbroker.policy.PolicyRegistry;
@@ -52,7 +52,12 @@ import org.jboss.logging.Logger;
  * The paying path, one step per method, in the order a payment goes through them:
  * <pre>fetch → challenge → decide → hold → pay → record</pre>
  * Each step that changes state commits its own short transaction, so the seller and Stripe are never
- * called while a database transaction (or the budget lock) is held.
+ * called while a database transaction (or the budget lock) is held. An auto-tier payment takes three here
+ * (plus the one in which {@link PaymentService#submit} stores the request): decide (with the challenge's audit
+ * line), the minted token (stored before the seller can see it, so a crash never loses a token that may be
+ * spent), and the outcome, which also yields the view answered to the agent. Paying after an approval records
+ * the fresh challenge's line in its authorization's transaction the same way. Each of them holds the audit
+ * chain's head until it commits, so every transaction saved here is throughput gained for all payments.
  */
 @ApplicationScoped
 public class PaymentPipeline {
@@ -84,29 +89,37 @@ public class PaymentPipeline {
         this.revisions = revisions;
     }
 
-    /** A new request from an agent: runs until it is paid, refused, failed or parked for a human. */
-    public void run(String paymentId) {
-        Payment payment = load(paymentId);
+    /**
+     * A new request from an agent, as {@link PaymentService#submit} committed it: runs until it is paid, refused,
+     * failed or parked for a human, and returns the payment as it is then (read in the last step's transaction).
+     */
+    public PaymentView run(Payment payment) {
         SellerRequest request = sellerRequest(payment);
 
         Optional<SellerResponse> first = fetch(payment, request);
         if (first.isEmpty()) {
-            return;
+            return view(payment.id);
         }
         if (first.get().status() != 402) {
-            recordNotRequired(payment, first.get());
-            return;
+            return recordNotRequired(payment, first.get());
         }
         Instant challengedAt = clock.instant();
-        Optional<Offer> offer = challenge(payment, first.get());
-        if (offer.isEmpty()) {
-            return;
+        Optional<Challenged> challenged = challenge(payment, first.get());
+        if (challenged.isEmpty()) {
+            return view(payment.id);
         }
-        Verdict verdict = decide(payment.id, offer.get().terms(), challengedAt);
-        if (verdict.tier() == Tier.AUTO) {
-            pay(payment.id, request, offer.get());
+        Decided decided = decide(payment.id, challenged.get().offer().terms(), challenged.get().received(), challengedAt);
+        if (decided.verdict().tier() != Tier.AUTO) {
+            return decided.view();
         }
+        return pay(payment, request, challenged.get().offer(), decided.policyVersion());
     }
+
+    /** A usable offer, and its {@code challenge_received} audit line, recorded with the next step's changes. */
+    private record Challenged(Offer offer, AuditEntry received) {}
+
+    /** What {@link #decide} concluded, the policy version it named, and (unless it is auto) the payment's view. */
+    private record Decided(Verdict verdict, String policyVersion, PaymentView view) {}
 
     /**
      * A human approved. The first challenge has likely expired, so the broker asks the seller again and
@@ -126,25 +139,25 @@ public class PaymentPipeline {
             recordNotRequired(payment, fresh.get());
             return;
         }
-        Optional<Offer> offer = challenge(payment, fresh.get());
-        if (offer.isEmpty()) {
+        Optional<Challenged> challenged = challenge(payment, fresh.get());
+        if (challenged.isEmpty()) {
             return;
         }
-        if (authorizeApproved(payment.id, offer.get().terms())) {
-            pay(payment.id, request, offer.get());
-        }
+        Offer offer = challenged.get().offer();
+        authorizeApproved(payment.id, offer.terms(), challenged.get().received())
+                .ifPresent(version -> pay(payment, request, offer, version));
     }
 
     // ---- SPT drop-in: decide and mint, the agent pays the seller itself ---------------------------------
 
     /** Decides a drop-in mint exactly as a seller's challenge: same policy, budgets, holds and audit lines. */
     public Verdict decideMint(String paymentId, PaymentTerms terms) {
-        return decide(paymentId, terms, clock.instant());
+        return decide(paymentId, terms, null, clock.instant()).verdict();
     }
 
     /** A human approved a drop-in mint and the agent asked again: the same fit and hard-limit checks as {@link #resumeApproved}. */
     public boolean authorizeApprovedMint(String paymentId, PaymentTerms terms) {
-        return authorizeApproved(paymentId, terms);
+        return authorizeApproved(paymentId, terms, null).isPresent();
     }
 
     /**
@@ -154,7 +167,7 @@ public class PaymentPipeline {
      */
     public Optional<String> mintForAgent(String paymentId, PaymentTerms terms, Instant expires) {
         Payment payment = load(paymentId);
-        Optional<String> spt = mint(payment, terms, expires);
+        Optional<String> spt = mint(payment, terms, expires, null);
         spt.ifPresent(token -> finish(paymentId, PaymentStatus.MINTED, p -> { }, "minted_for_agent", "ALLOW",
                 "token handed to the agent, capped at " + terms.amount().toPlainString() + " " + terms.currency()
                         + " for " + terms.networkProfile() + "; the seller charges it", null));
@@ -176,14 +189,14 @@ public class PaymentPipeline {
         }
     }
 
-    private void recordNotRequired(Payment payment, SellerResponse response) {
-        finish(payment.id, PaymentStatus.NOT_REQUIRED, p -> keepResponse(p, response),
+    private PaymentView recordNotRequired(Payment payment, SellerResponse response) {
+        return finish(payment.id, PaymentStatus.NOT_REQUIRED, p -> keepResponse(p, response),
                 "response", null, "seller answered " + response.status() + " without asking for payment", response.status());
     }
 
     // ---- challenge ---------------------------------------------------------------------------------
 
-    private Optional<Offer> challenge(Payment payment, SellerResponse response) {
+    private Optional<Challenged> challenge(Payment payment, SellerResponse response) {
         List<String> lines = response.all(MppHeaders.WWW_AUTHENTICATE_HEADER);
         ParsedChallenges parsed;
         try {
@@ -211,10 +224,9 @@ public class PaymentPipeline {
             ChargeRequest charge = chosen.get().chargeRequest();
             chosen.get().expiresAt(); // an unreadable expiry is a malformed challenge
             Offer offer = new Offer(chosen.get(), charge);
-            inTransaction(payment.id, p -> audit.record(entry(p, "challenge_received", null,
+            return Optional.of(new Challenged(offer, entry(payment, "challenge_received", null,
                     "402 " + offer.amount().toPlainString() + " " + offer.currency() + " realm " + offer.challenge().realm(),
                     offer.amount(), offer.currency(), null, null, null, 402)));
-            return Optional.of(offer);
         } catch (MppProtocolException e) {
             denyUnpayable(payment, response, "challenge", "seller's payment request is invalid: " + e.getMessage());
             return Optional.empty();
@@ -242,11 +254,13 @@ public class PaymentPipeline {
      * Policy and budgets decide under the project's ledger lock; an auto payment reserves its amount at once. In
      * observe mode the verdict is kept as {@code observed_*} on an AUTO decision with basis {@code autonomous}.
      */
-    private Verdict decide(String paymentId, PaymentTerms offer, Instant challengedAt) {
-        Verdict verdict = QuarkusTransaction.requiringNew().call(() -> {
+    /** {@code received}: the challenge's audit line, recorded just before the decision's (null for a drop-in mint). */
+    private Decided decide(String paymentId, PaymentTerms offer, AuditEntry received, Instant challengedAt) {
+        Decided decided = QuarkusTransaction.requiringNew().call(() -> {
             Payment p = Payment.findById(paymentId);
             Instant now = clock.instant();
             rememberOffer(p, offer);
+            p.updatedAt = now;
             Optional<ProjectPolicy> policy = policies.project(p.project);
             Verdict v;
             String version = "none";
@@ -254,8 +268,9 @@ public class PaymentPipeline {
                 v = new Verdict(Tier.DENY, "project", "project " + p.project + " has no valid policy loaded");
             } else {
                 ledger.lockProject(p.project);
-                v = PaymentPolicy.evaluate(policy.get(), facts(p, offer, policy.get(), now), overlays(p, now));
-                version = policyVersion(policy.get(), p.project, now);
+                Revisions.InForce inForce = revisions.inForce(p.project, p.task, p.sellerHost, now);
+                v = PaymentPolicy.evaluate(policy.get(), facts(p, offer, policy.get(), now), inForce.overlays());
+                version = inForce.policyVersion(policy.get().versionHash());
             }
             // Observe mode: the policy's verdict is recorded beside the decision, and the payment goes ahead.
             Verdict observed = policy.isPresent() && policy.get().observes() && ObserveMode.overrides(v) ? v : null;
@@ -267,45 +282,51 @@ public class PaymentPipeline {
                 d.observedRule = observed.rule();
                 d.observedReason = observed.reason();
             }
+            AuditEntry line;
             switch (v.tier()) {
                 case AUTO -> {
                     ledger.reserve(p.id, p.project, p.task, p.sellerHost, offer.amount(), offer.currency(), now);
-                    audit.record(entry(p, "decision", "ALLOW", v.reason(), offer.amount(), offer.currency(), d.id, null, null, null));
+                    line = lineUnder(version, p, "decision", "ALLOW", v.reason(), offer.amount(), offer.currency(), d.id, null, null, null);
                 }
                 case DENY -> {
                     p.status = PaymentStatus.DENIED;
-                    audit.record(entry(p, "decision", "DENY", v.reason(), offer.amount(), offer.currency(), d.id, null, null, 403));
+                    line = lineUnder(version, p, "decision", "DENY", v.reason(), offer.amount(), offer.currency(), d.id, null, null, 403);
                 }
                 default -> {
                     hold(p, v.tier().name(), v.reason(), now);
-                    audit.record(entry(p, "decision", "ASK", v.reason(), offer.amount(), offer.currency(), d.id, null, null, 202));
+                    line = lineUnder(version, p, "decision", "ASK", v.reason(), offer.amount(), offer.currency(), d.id, null, null, 202);
                 }
             }
-            p.updatedAt = now;
-            return v;
+            // Audit last: the project lock and row locks above are taken before the chain's head (AuditTrail).
+            if (received != null) audit.record(received);
+            audit.record(line);
+            return new Decided(v, version, v.tier() == Tier.AUTO ? null : viewOf(p));
         });
+        Verdict verdict = decided.verdict();
         metrics.decided(Duration.between(challengedAt, clock.instant()));
         if (verdict.tier() != Tier.AUTO) {
             metrics.outcome(verdict.tier().name(), verdict.tier() == Tier.DENY ? PaymentStatus.DENIED : PaymentStatus.PENDING_APPROVAL);
             updates.changed(paymentId);
         }
-        return verdict;
+        return decided;
     }
 
     private PaymentFacts facts(Payment p, PaymentTerms offer, ProjectPolicy policy, Instant now) {
-        Spend spent = ledger.spent(p.project, p.task, now);
-        int similar = ledger.similarRecentPayments(p.project, p.sellerHost, offer.amount(),
+        Spending spending = ledger.spending(p.project, p.task, p.sellerHost, offer.amount(),
                 policy.recurring().amountTolerance(), policy.recurring().window(), now);
+        Spend spent = spending.spent();
         return new PaymentFacts(offer.method(), offer.intent(), offer.amount(), offer.currency(), p.sellerHost, offer.realm(),
-                Optional.ofNullable(offer.networkProfile()), p.task, spent.task(), spent.day(), spent.month(), similar);
+                Optional.ofNullable(offer.networkProfile()), p.task, spent.task(), spent.day(), spent.month(),
+                spending.similarRecentPayments());
     }
 
     /**
      * After a human approval: the fresh challenge must be for the same seller and realm, in the same
      * currency, and at most the approved maximum. Hard policy limits (ceiling, denied sellers) still apply.
      */
-    private boolean authorizeApproved(String paymentId, PaymentTerms offer) {
-        boolean authorized = QuarkusTransaction.requiringNew().call(() -> {
+    /** The ALLOW decision's policy version when authorized; {@code received} as in {@link #decide}. */
+    private Optional<String> authorizeApproved(String paymentId, PaymentTerms offer, AuditEntry received) {
+        Optional<String> authorized = QuarkusTransaction.requiringNew().call(() -> {
             Payment p = Payment.findById(paymentId);
             Instant now = clock.instant();
             Approval approval = Approval.findById(p.approvalId);
@@ -314,22 +335,24 @@ public class PaymentPipeline {
             if (misfit.isPresent()) {
                 rememberOffer(p, offer);
                 hold(p, approval.tier, "fresh challenge no longer fits the approval: " + misfit.get(), now);
+                if (received != null) audit.record(received);
                 audit.record(entry(p, "decision", "ASK", p.reason, offer.amount(), offer.currency(), p.decisionId, null, null, 202));
-                return false;
+                return Optional.<String>empty();
             }
             Optional<ProjectPolicy> policy = policies.project(p.project);
             if (policy.isEmpty()) {
-                denyAfterApproval(p, offer, "project", "project " + p.project + " has no valid policy loaded", "none", now);
-                return false;
+                denyAfterApproval(p, offer, received, "project", "project " + p.project + " has no valid policy loaded", "none", now);
+                return Optional.<String>empty();
             }
             ledger.lockProject(p.project);
-            String version = policyVersion(policy.get(), p.project, now);
-            Verdict hard = PaymentPolicy.evaluate(policy.get(), facts(p, offer, policy.get(), now), overlays(p, now));
+            Revisions.InForce inForce = revisions.inForce(p.project, p.task, p.sellerHost, now);
+            String version = inForce.policyVersion(policy.get().versionHash());
+            Verdict hard = PaymentPolicy.evaluate(policy.get(), facts(p, offer, policy.get(), now), inForce.overlays());
             // A project switched to observe mode while this payment waited: its hard limits no longer block either.
             boolean waived = policy.get().observes() && ObserveMode.overrides(hard);
             if (hard.tier() == Tier.DENY && !waived) {
-                denyAfterApproval(p, offer, hard.rule(), hard.reason(), version, now);
-                return false;
+                denyAfterApproval(p, offer, received, hard.rule(), hard.reason(), version, now);
+                return Optional.<String>empty();
             }
             rememberOffer(p, offer);
             Decision d = newDecision(p, approval.tier, "human", "approval", "approved by " + approval.decidedBy
@@ -337,9 +360,10 @@ public class PaymentPipeline {
                     version, approval.decidedBy, offer.amount(), offer.currency());
             p.status = PaymentStatus.APPROVED;
             ledger.reserve(p.id, p.project, p.task, p.sellerHost, offer.amount(), offer.currency(), now);
-            audit.record(entry(p, "decision", "ALLOW", d.reason, offer.amount(), offer.currency(), d.id, approval.decidedBy, null, null));
             p.updatedAt = now;
-            return true;
+            if (received != null) audit.record(received);
+            audit.record(entry(p, "decision", "ALLOW", d.reason, offer.amount(), offer.currency(), d.id, approval.decidedBy, null, null));
+            return Optional.of(version);
         });
         updates.changed(paymentId);
         return authorized;
@@ -362,10 +386,12 @@ public class PaymentPipeline {
         return Optional.empty();
     }
 
-    private void denyAfterApproval(Payment p, PaymentTerms offer, String rule, String reason, String policyVersion, Instant now) {
+    private void denyAfterApproval(Payment p, PaymentTerms offer, AuditEntry received, String rule, String reason,
+                                   String policyVersion, Instant now) {
         Decision d = newDecision(p, Tier.DENY.name(), "policy", rule, reason, policyVersion, null, offer.amount(), offer.currency());
         p.status = PaymentStatus.DENIED;
         p.updatedAt = now;
+        if (received != null) audit.record(received);
         audit.record(entry(p, "decision", "DENY", reason, offer.amount(), offer.currency(), d.id, null, null, 403));
         metrics.outcome(p.tier, PaymentStatus.DENIED);
     }
@@ -389,16 +415,16 @@ public class PaymentPipeline {
 
     // ---- pay ---------------------------------------------------------------------------------------
 
-    private void pay(String paymentId, SellerRequest request, Offer offer) {
-        Payment payment = load(paymentId);
+    /** {@code payment}: as submitted (only its id, project and task are read); {@code policyVersion}: of the decision. */
+    private PaymentView pay(Payment payment, SellerRequest request, Offer offer, String policyVersion) {
+        String paymentId = payment.id;
         Instant expires = offer.challenge().expiresAt().orElse(clock.instant().plus(Duration.ofMinutes(5)));
         if (!expires.isAfter(clock.instant())) {
-            notCharged(payment.id, null, "challenge-expired", "the seller's challenge expired before it could be paid", null);
-            return;
+            return notCharged(payment.id, null, "challenge-expired", "the seller's challenge expired before it could be paid", null);
         }
-        Optional<String> spt = mint(payment, offer.terms(), expires);
+        Optional<String> spt = mint(payment, offer.terms(), expires, policyVersion);
         if (spt.isEmpty()) {
-            return;
+            return view(paymentId);
         }
         Challenge challenge = offer.challenge();
         Map<String, String> headers = new LinkedHashMap<>();
@@ -410,21 +436,20 @@ public class PaymentPipeline {
         } catch (SellerUnreachable e) {
             if (e.requestSent()) {
                 // The seller may have charged the token. Never pay again: keep the money counted and reconcile.
-                finish(paymentId, PaymentStatus.CHARGED_NOT_DELIVERED, p -> {
+                return finish(paymentId, PaymentStatus.CHARGED_NOT_DELIVERED, p -> {
                     ledger.capture(p.id, clock.instant());
                     p.failureCode = "seller-timeout";
                     p.failureDetail = e.getMessage() + " after the payment credential was sent; reconcile before retrying";
                 }, "charged_not_delivered", null, e.getMessage(), null);
-            } else {
-                notCharged(paymentId, spt.get(), "seller-unreachable", e.getMessage(), null);
             }
-            return;
+            return notCharged(paymentId, spt.get(), "seller-unreachable", e.getMessage(), null);
         }
-        record(paymentId, spt.get(), offer, response);
+        return record(paymentId, spt.get(), offer, response);
     }
 
     /** Mints the SPT capped at exactly the challenged amount; the idempotency key makes a retried mint return the same token. */
-    private Optional<String> mint(Payment payment, PaymentTerms offer, Instant expires) {
+    /** {@code policyVersion}: of the decision, for the audit line; null to read it from the decision. */
+    private Optional<String> mint(Payment payment, PaymentTerms offer, Instant expires, String policyVersion) {
         Optional<ProjectPolicy> policy = policies.project(payment.project);
         MintRequest mint = new MintRequest(
                 policy.map(ProjectPolicy::stripePaymentMethod).orElse(null),
@@ -444,7 +469,8 @@ public class PaymentPipeline {
                 p.sptState = SptState.ACTIVE;
                 p.sptMintedAt = clock.instant();
                 p.sptExpiresAt = expires;
-                audit.record(entry(p, "spt_minted", null, "shared payment token minted, capped at "
+                String version = policyVersion != null ? policyVersion : decisionPolicyVersion(p.decisionId);
+                audit.record(lineUnder(version, p, "spt_minted", null, "shared payment token minted, capped at "
                         + offer.amount().toPlainString() + " " + offer.currency(), offer.amount(), offer.currency(),
                         p.decisionId, p.approvedBy, null, null));
             });
@@ -460,10 +486,10 @@ public class PaymentPipeline {
 
     // ---- record ------------------------------------------------------------------------------------
 
-    private void record(String paymentId, String spt, Offer offer, SellerResponse response) {
+    private PaymentView record(String paymentId, String spt, Offer offer, SellerResponse response) {
         if (response.isSuccess()) {
             Optional<Receipt> receipt = response.first(MppHeaders.PAYMENT_RECEIPT_HEADER).flatMap(PaymentPipeline::parseReceipt);
-            finish(paymentId, PaymentStatus.PAID, p -> {
+            return finish(paymentId, PaymentStatus.PAID, p -> {
                 ledger.capture(p.id, clock.instant());
                 p.sptState = SptState.USED;
                 keepResponse(p, response);
@@ -482,7 +508,6 @@ public class PaymentPipeline {
                     p.failureDetail = "seller answered " + response.status() + " without a valid Payment-Receipt";
                 }
             }, "paid", "ALLOW", "paid " + offer.amount().toPlainString() + " " + offer.currency(), response.status());
-            return;
         }
         if (response.status() == 402) {
             // A 402 to a credential means the seller did not take the money (spec: fresh challenge + problem).
@@ -492,11 +517,10 @@ public class PaymentPipeline {
             String detail = "seller refused the payment (" + code + ")"
                     + problem.map(SellerProblem::detail).filter(d -> d != null && !d.isBlank()).map(d -> ": " + d).orElse("")
                     + freshAmountNote(offer, response);
-            notCharged(paymentId, spt, "seller-" + code, detail, response);
-            return;
+            return notCharged(paymentId, spt, "seller-" + code, detail, response);
         }
         // Any other answer to a paid request leaves the money state unknown: record it, never re-pay.
-        finish(paymentId, PaymentStatus.CHARGED_NOT_DELIVERED, p -> {
+        return finish(paymentId, PaymentStatus.CHARGED_NOT_DELIVERED, p -> {
             ledger.capture(p.id, clock.instant());
             keepResponse(p, response);
             p.failureCode = "seller-" + response.status();
@@ -526,7 +550,7 @@ public class PaymentPipeline {
     }
 
     /** Nothing was charged: give the budget back and revoke the token so it can never be spent. */
-    private void notCharged(String paymentId, String spt, String code, String detail, SellerResponse response) {
+    private PaymentView notCharged(String paymentId, String spt, String code, String detail, SellerResponse response) {
         Optional<SptStatus> revoked = Optional.empty();
         if (spt != null) {
             try {
@@ -537,7 +561,7 @@ public class PaymentPipeline {
             }
         }
         Optional<SptStatus> token = revoked;
-        finish(paymentId, PaymentStatus.FAILED, p -> {
+        return finish(paymentId, PaymentStatus.FAILED, p -> {
             // A revoked token that Stripe shows unspent can never move money; anything else is left to settlement.
             token.filter(t -> !t.charged()).ifPresent(t -> {
                 p.sptState = t.expired() ? SptState.EXPIRED : SptState.REVOKED;
@@ -555,25 +579,41 @@ public class PaymentPipeline {
 
     // ---- shared helpers ----------------------------------------------------------------------------
 
-    private void finish(String paymentId, PaymentStatus status, Consumer<Payment> change, String event, String decision,
-                        String reason, Integer httpStatus) {
-        inTransaction(paymentId, p -> {
+    /** The payment's last step: its outcome, and the view of the payment read in the same transaction. */
+    private PaymentView finish(String paymentId, PaymentStatus status, Consumer<Payment> change, String event, String decision,
+                               String reason, Integer httpStatus) {
+        Finished finished = QuarkusTransaction.requiringNew().call(() -> {
+            Payment p = Payment.findById(paymentId);
+            p.updatedAt = clock.instant();
             change.accept(p);
             p.status = status;
             audit.record(entry(p, event, decision, reason, p.amount, p.currency, p.decisionId, p.approvedBy,
                     p.receiptReference, httpStatus));
+            return new Finished(p.tier, viewOf(p));
         });
-        Payment after = load(paymentId);
-        metrics.outcome(after.tier, status);
+        metrics.outcome(finished.tier(), status);
         updates.changed(paymentId);
+        return finished.view();
     }
 
+    private record Finished(String tier, PaymentView view) {}
+
+    /** One transaction on the payment; the audit line, if any, is the last thing {@code change} does. */
     private void inTransaction(String paymentId, Consumer<Payment> change) {
         QuarkusTransaction.requiringNew().run(() -> {
             Payment p = Payment.findById(paymentId);
-            change.accept(p);
             p.updatedAt = clock.instant();
+            change.accept(p);
         });
+    }
+
+    private static PaymentView view(String paymentId) {
+        return QuarkusTransaction.requiringNew().call(() -> viewOf(Payment.findById(paymentId)));
+    }
+
+    /** Inside a transaction. */
+    private static PaymentView viewOf(Payment p) {
+        return PaymentView.of(p, p.approvalId == null ? null : Approval.findById(p.approvalId));
     }
 
     private Decision newDecision(Payment p, String tier, String basis, String rule, String reason, String policyVersion,
@@ -599,23 +639,24 @@ public class PaymentPipeline {
 
     /** The policy version in force for the project now (file plus active overlays). Inside a transaction. */
     String policyVersion(String project) {
-        return policies.project(project).map(p -> policyVersion(p, project, clock.instant())).orElse("none");
-    }
-
-    /** The policy file's hash combined with the revisions in force: what a decision was made under. */
-    private String policyVersion(ProjectPolicy policy, String project, Instant now) {
-        return PolicyVersion.of(policy.versionHash(), revisions.activeHashes(project, now));
-    }
-
-    private Overlays overlays(Payment p, Instant now) {
-        return revisions.forPayment(p.project, p.task, p.sellerHost, now);
+        return policies.project(project)
+                .map(p -> PolicyVersion.of(p.versionHash(), revisions.activeHashes(project, clock.instant())))
+                .orElse("none");
     }
 
     public AuditEntry entry(Payment p, String event, String decision, String reason, BigDecimal amount, String currency,
                      String decisionId, String approvedBy, String receiptReference, Integer httpStatus) {
+        return lineUnder(decisionPolicyVersion(decisionId), p, event, decision, reason, amount, currency, decisionId,
+                approvedBy, receiptReference, httpStatus);
+    }
+
+    /** As {@link #entry}, when the decision's policy version is at hand (no read of the decision). */
+    private AuditEntry lineUnder(String policyVersion, Payment p, String event, String decision, String reason,
+                                 BigDecimal amount, String currency, String decisionId, String approvedBy,
+                                 String receiptReference, Integer httpStatus) {
         return new AuditEntry(clock.instant(), event, p.agent, p.project, p.task, AuditTrail.ACTION_PAY, p.requestUrl,
                 decision, reason, amount, currency, p.id, decisionId, approvedBy, receiptReference, httpStatus,
-                decisionPolicyVersion(decisionId));
+                policyVersion);
     }
 
     /** The policy version the named decision was made under (as stored on it), so the audit line and the decision agree. */

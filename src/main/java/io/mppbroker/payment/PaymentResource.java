@@ -62,9 +62,8 @@ public class PaymentResource {
         // Fetching, deciding and paying block (seller, Stripe, PostgreSQL): worker thread. Holding does not.
         return Uni.createFrom().item(() -> {
                     AgentIdentity agent = callers.agent(authorization);
-                    Payment payment = payments.submit(agent, command, idempotencyKey, config.maxWait());
-                    return new Submitted(new Callers.Caller(java.util.Optional.of(agent), java.util.Optional.empty()),
-                            payments.view(payment));
+                    PaymentView view = payments.submit(agent, command, idempotencyKey, config.maxWait());
+                    return new Submitted(new Callers.Caller(java.util.Optional.of(agent), java.util.Optional.empty()), view);
                 })
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                 .flatMap(s -> isFinal(s.view()) || wait.isZero() ? Uni.createFrom().item(s.view())

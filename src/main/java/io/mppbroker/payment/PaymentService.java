@@ -72,9 +72,10 @@ public class PaymentService {
 
     /**
      * Takes an agent's request and runs it through the pipeline. A repeated Idempotency-Key returns the
-     * first payment (waiting for it if it is still in flight) and never pays twice.
+     * first payment (waiting for it if it is still in flight) and never pays twice. Returns the payment as the
+     * pipeline left it.
      */
-    public Payment submit(AgentIdentity agent, PaymentCommand command, String idempotencyKey, Duration inFlightWait) {
+    public PaymentView submit(AgentIdentity agent, PaymentCommand command, String idempotencyKey, Duration inFlightWait) {
         Validated v = validate(command);
         if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 255)) {
             throw ApiProblem.badRequest("Idempotency-Key must be 1 to 255 characters");
@@ -87,8 +88,9 @@ public class PaymentService {
             }
         }
         String id = Ids.next("pay");
+        Payment submitted;
         try {
-            QuarkusTransaction.requiringNew().run(() -> {
+            submitted = QuarkusTransaction.requiringNew().call(() -> {
                 Payment p = new Payment();
                 Instant now = clock.instant();
                 p.id = id;
@@ -109,6 +111,7 @@ public class PaymentService {
                 p.persist();
                 p.flush();
                 audit.record(pipeline.entry(p, "request", null, command.purpose(), null, null, null, null, null, null));
+                return p;
             });
         } catch (PersistenceException e) {
             if (idempotencyKey != null) {
@@ -120,8 +123,7 @@ public class PaymentService {
             }
             throw e;
         }
-        pipeline.run(id);
-        return find(id);
+        return pipeline.run(submitted);
     }
 
     // ---- SPT drop-in ---------------------------------------------------------------------------------
@@ -304,7 +306,7 @@ public class PaymentService {
                 r.timestamp() == null ? Instant.now().toString() : r.timestamp(), r.reference(), extra);
     }
 
-    private Payment replay(Payment existing, String requestHash, Duration inFlightWait) {
+    private PaymentView replay(Payment existing, String requestHash, Duration inFlightWait) {
         if (!existing.requestHash.equals(requestHash)) {
             throw new ApiProblem(422, "idempotency-key-reused", "Idempotency key reused",
                     "this Idempotency-Key was used for a different request").with("payment_id", existing.id);
@@ -317,7 +319,7 @@ public class PaymentService {
             updates.nextChange(existing.id, left).await().atMost(left.plusSeconds(1));
             p = find(existing.id);
         }
-        return p;
+        return view(p);
     }
 
     public Payment find(String id) {

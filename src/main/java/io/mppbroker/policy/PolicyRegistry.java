@@ -6,16 +6,13 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,8 +32,10 @@ import org.jboss.logging.Logger;
  * deleted file removes its project. Conflicts with other projects (same project in two files, a token hash
  * already used by another project) reject the newcomer; at startup files are taken in file-name order.
  *
- * <p>Token lookups hash the bearer token and compare against every known hash with
- * {@link MessageDigest#isEqual}, without stopping at the first match.
+ * <p>Token lookups are one SHA-256 of the bearer token and one hash-map probe, whatever the number of agents.
+ * The map is keyed by the token's digest, never by the token: how long a probe takes can at most tell an
+ * attacker something about the digest of what they sent, and finding a token from partial knowledge of its
+ * SHA-256 is preimage search. So a constant-time comparison against every known hash buys nothing here.
  */
 @ApplicationScoped
 public class PolicyRegistry {
@@ -82,9 +81,8 @@ public class PolicyRegistry {
     }
 
     public Optional<AgentIdentity> agentByToken(String bearerToken) {
-        TokenEntry match = null;
-        for (TokenEntry e : matches(snapshot.agents(), bearerToken)) match = e;
-        return match == null ? Optional.empty() : Optional.of(new AgentIdentity(match.id(), match.project()));
+        String hash = tokenHash(bearerToken);
+        return hash == null ? Optional.empty() : Optional.ofNullable(snapshot.agents().get(hash));
     }
 
     /**
@@ -92,11 +90,8 @@ public class PolicyRegistry {
      * hash may appear in several project files).
      */
     public Optional<ApproverIdentity> approverByToken(String bearerToken) {
-        List<TokenEntry> found = matches(snapshot.approvers(), bearerToken);
-        if (found.isEmpty()) return Optional.empty();
-        Set<String> projects = new TreeSet<>();
-        found.forEach(e -> projects.add(e.project()));
-        return Optional.of(new ApproverIdentity(found.get(0).id(), projects));
+        String hash = tokenHash(bearerToken);
+        return hash == null ? Optional.empty() : Optional.ofNullable(snapshot.approvers().get(hash));
     }
 
     /**
@@ -121,14 +116,9 @@ public class PolicyRegistry {
         return dir;
     }
 
-    private static List<TokenEntry> matches(List<TokenEntry> entries, String bearerToken) {
-        if (bearerToken == null || bearerToken.isEmpty()) return List.of();
-        byte[] hash = Sha256.digest(bearerToken.getBytes(StandardCharsets.UTF_8));
-        List<TokenEntry> found = new ArrayList<>();
-        for (TokenEntry e : entries) {
-            if (MessageDigest.isEqual(e.hash(), hash)) found.add(e);
-        }
-        return found;
+    /** The lowercase hex SHA-256 of the token, the form policy files hold; null for no token. */
+    private static String tokenHash(String bearerToken) {
+        return bearerToken == null || bearerToken.isEmpty() ? null : Sha256.hex(bearerToken);
     }
 
     // ---- scanning -------------------------------------------------------------------------------------
@@ -333,37 +323,40 @@ public class PolicyRegistry {
 
     private record Parsed(String hash, ProjectPolicy policy, List<String> errors) {}
 
-    private record TokenEntry(byte[] hash, String id, String project) {}
-
-    private record Snapshot(Map<String, ProjectPolicy> byProject, List<TokenEntry> agents, List<TokenEntry> approvers,
+    /**
+     * {@code agents} and {@code approvers} are keyed by token hash (lowercase hex). Loading refuses a hash used by
+     * two agents, or by an agent and an approver, so each key has one owner; an approver listed by several
+     * projects is one entry with all of them.
+     */
+    private record Snapshot(Map<String, ProjectPolicy> byProject, Map<String, AgentIdentity> agents,
+                            Map<String, ApproverIdentity> approvers,
                             Map<String, ApproverIdentity> slackUsers, Map<String, ApproverIdentity> telegramUsers) {
-        static final Snapshot EMPTY = new Snapshot(Map.of(), List.of(), List.of(), Map.of(), Map.of());
+        static final Snapshot EMPTY = new Snapshot(Map.of(), Map.of(), Map.of(), Map.of(), Map.of());
 
         static Snapshot of(Map<String, ProjectPolicy> policies) {
-            List<TokenEntry> agents = new ArrayList<>();
-            List<TokenEntry> approvers = new ArrayList<>();
+            Map<String, AgentIdentity> agents = new HashMap<>();
+            Map<String, ApproverIdentity> approvers = new HashMap<>();
             Map<String, ApproverIdentity> slack = new HashMap<>();
             Map<String, ApproverIdentity> telegram = new HashMap<>();
-            HexFormat hex = HexFormat.of();
             for (ProjectPolicy p : policies.values()) {
-                p.agents().forEach(a -> agents.add(new TokenEntry(hex.parseHex(a.tokenSha256()), a.id(), p.project())));
-                p.approvers().forEach(a -> approvers.add(new TokenEntry(hex.parseHex(a.tokenSha256()), a.id(), p.project())));
+                p.agents().forEach(a -> agents.putIfAbsent(a.tokenSha256(), new AgentIdentity(a.id(), p.project())));
                 for (ApproverEntry a : p.approvers()) {
+                    addProject(approvers, a.tokenSha256(), a.id(), p.project());
                     a.slackUser().ifPresent(u -> addProject(slack, u, a.id(), p.project()));
                     a.telegramUser().ifPresent(u -> addProject(telegram, u, a.id(), p.project()));
                 }
             }
-            return new Snapshot(java.util.Collections.unmodifiableMap(new TreeMap<>(policies)), List.copyOf(agents),
-                    List.copyOf(approvers), Map.copyOf(slack), Map.copyOf(telegram));
+            return new Snapshot(java.util.Collections.unmodifiableMap(new TreeMap<>(policies)), Map.copyOf(agents),
+                    Map.copyOf(approvers), Map.copyOf(slack), Map.copyOf(telegram));
         }
 
-        /** Loading refuses a chat user bound to two approver ids, so the id found first is the only one. */
-        private static void addProject(Map<String, ApproverIdentity> byUser, String user, String approverId, String project) {
-            ApproverIdentity known = byUser.get(user);
+        /** Loading refuses a token hash or chat user bound to two approver ids, so the id found first is the only one. */
+        private static void addProject(Map<String, ApproverIdentity> byKey, String key, String approverId, String project) {
+            ApproverIdentity known = byKey.get(key);
             if (known != null && !known.approverId().equals(approverId)) return;
             Set<String> projects = new TreeSet<>(known == null ? Set.of() : known.projects());
             projects.add(project);
-            byUser.put(user, new ApproverIdentity(approverId, projects));
+            byKey.put(key, new ApproverIdentity(approverId, projects));
         }
     }
 }

@@ -2,6 +2,7 @@ package io.mppbroker.revision;
 
 import io.mppbroker.payment.Ids;
 import io.mppbroker.policy.Overlays;
+import io.mppbroker.policy.PolicyVersion;
 import io.mppbroker.policy.SellerAllowance;
 import io.mppbroker.policy.Sha256;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -18,10 +19,39 @@ import java.util.Optional;
 @ApplicationScoped
 public class Revisions {
 
+    /**
+     * What one decision applies and names, from one read of the project's active overlays. The read stays in the
+     * decision's transaction rather than in a cache: an overlay revoked or expired on another node must stop
+     * applying at once, and a node-local cache could only learn of that from a wake-up that may be lost.
+     */
+    public record InForce(Overlays overlays, List<String> hashes) {
+        public static final InForce NONE = new InForce(Overlays.NONE, List.of());
+
+        /** The policy version a decision under these overlays is made under. */
+        public String policyVersion(String fileHash) {
+            return PolicyVersion.of(fileHash, hashes);
+        }
+    }
+
+    @Transactional(Transactional.TxType.MANDATORY)
+    public InForce inForce(String project, String task, String sellerHost, Instant now) {
+        List<PolicyOverlay> active = PolicyOverlay.activeFor(project, now);
+        return active.isEmpty() ? InForce.NONE : new InForce(overlays(active, task, sellerHost), hashes(active));
+    }
+
     /** The overlays that apply to one payment now: the newest task budget of its task, allowances for its seller. */
     @Transactional(Transactional.TxType.MANDATORY)
     public Overlays forPayment(String project, String task, String sellerHost, Instant now) {
-        List<PolicyOverlay> active = PolicyOverlay.activeFor(project, now);
+        return overlays(PolicyOverlay.activeFor(project, now), task, sellerHost);
+    }
+
+    /** Stable hashes of the project's active overlays, for the policy version recorded on decisions. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public List<String> activeHashes(String project, Instant now) {
+        return hashes(PolicyOverlay.activeFor(project, now));
+    }
+
+    private static Overlays overlays(List<PolicyOverlay> active, String task, String sellerHost) {
         Optional<PolicyOverlay> taskBudget = active.stream()
                 .filter(o -> o.kind == PolicyOverlay.Kind.TASK_BUDGET && o.task.equals(task))
                 .max(Comparator.comparing(o -> o.createdAt));
@@ -32,10 +62,8 @@ public class Revisions {
         return new Overlays(taskBudget.map(o -> o.amount), allowances, taskBudget.map(o -> o.createdBy));
     }
 
-    /** Stable hashes of the project's active overlays, for the policy version recorded on decisions. */
-    @Transactional(Transactional.TxType.MANDATORY)
-    public List<String> activeHashes(String project, Instant now) {
-        return PolicyOverlay.activeFor(project, now).stream()
+    private static List<String> hashes(List<PolicyOverlay> active) {
+        return active.stream()
                 .map(o -> Sha256.hex(String.join("|", o.id, o.kind.name(), String.valueOf(o.task),
                         String.valueOf(o.sellerHost), o.amount.toPlainString(), o.expiresAt.toString())))
                 .sorted()

@@ -1,0 +1,88 @@
+package io.mppbroker.payment;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mppbroker.testkit.MppTestSeller;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManagerFactory;
+import java.util.Map;
+import java.util.UUID;
+import org.hibernate.SessionFactory;
+import org.hibernate.stat.Statistics;
+import org.jboss.logging.Logger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What one auto-tier payment costs the database, counted by Hibernate's statistics over a run of sequential
+ * payments (so a background job that happens to run in between adds a fraction, not a whole statement). Every
+ * transaction that records an audit line also holds the audit chain's head row until it commits, so the
+ * number of transactions bounds throughput more than anything else here. docs/benchmarks.md keeps the counts
+ * before and after the hot-path work; the bounds below keep them from creeping back.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = FakeStripeResource.class, restrictToAnnotatedClass = true)
+class PaymentRoundTripsTest {
+
+    private static final Logger LOG = Logger.getLogger(PaymentRoundTripsTest.class);
+    private static final int PAYMENTS = 20;
+
+    static MppTestSeller seller;
+
+    @Inject
+    EntityManagerFactory emf;
+
+    @BeforeAll
+    static void startSeller() {
+        seller = MppTestSeller.builder(FakeStripeResource.stripe().baseUrl()).stripeSecretKey("sk_test_seller_round_trips").start();
+        seller.price("GET", "/penny", "50", "usd"); // 0.50: the smallest charge Stripe takes
+    }
+
+    @AfterAll
+    static void stopSeller() {
+        seller.close();
+    }
+
+    @Test
+    void anAutoPaymentTakesFewTransactionsAndStatements() {
+        pay(); // warm caches and lazy initialisation outside the count
+        Statistics stats = emf.unwrap(SessionFactory.class).getStatistics();
+        stats.setStatisticsEnabled(true);
+        stats.clear();
+        try {
+            for (int i = 0; i < PAYMENTS; i++) pay();
+            // The audit file exporter wakes after each commit that wrote audit lines and reads them back in a
+            // transaction of one statement, off the payment's path: counted apart.
+            long exporter = 0;
+            StringBuilder breakdown = new StringBuilder();
+            for (String query : stats.getQueries()) {
+                long n = stats.getQueryStatistics(query).getExecutionCount();
+                breakdown.append(String.format("%n  %6.2f  %s", (double) n / PAYMENTS, query.replaceAll("\\s+", " ")));
+                if (query.contains("FROM audit_event WHERE seq > ")) exporter += n;
+            }
+            double transactions = (double) (stats.getTransactionCount() - exporter) / PAYMENTS;
+            double statements = (double) (stats.getPrepareStatementCount() - exporter) / PAYMENTS;
+            LOG.infof("per auto payment: %.2f transactions, %.2f JDBC statements on its path; the audit exporter: %.2f"
+                    + " (%d payments); queries per payment:%s", transactions, statements, (double) exporter / PAYMENTS,
+                    PAYMENTS, breakdown);
+            assertTrue(transactions <= 4.5, "transactions per auto payment: " + transactions);
+            assertTrue(statements <= 30.5, "JDBC statements per auto payment: " + statements);
+        } finally {
+            stats.setStatisticsEnabled(false);
+        }
+    }
+
+    private static void pay() {
+        Map<String, Object> body = Map.of("task", "rt-" + UUID.randomUUID(), "purpose", "round trips",
+                "request", Map.of("method", "GET", "url", seller.baseUrl() + "/penny"));
+        String status = given().header("Authorization", PaymentFlowTest.AGENT).contentType(ContentType.JSON).body(body)
+                .when().post("/v1/payments").then().statusCode(200).extract().path("status");
+        assertEquals("paid", status);
+    }
+}
