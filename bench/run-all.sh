@@ -31,13 +31,16 @@ if [[ $mode == smoke ]]; then
   out="bench/results/$(date -u +%Y-%m-%dT%H%MZ)-smoke"
 else
   jmh_opts=(-f 1 -wi 3 -w 1s -i 5 -r 1s)
-  payments_opts=(--warmup 15 --seconds 15 --rounds 2 --concurrency 1,16,64)
+  payments_opts=(--warmup 10 --seconds 12 --rounds 2 --concurrency 1,16,64)
   holds_opts=(--holds 10000 --open-rate 1000 --approve-rate 100)
   out="bench/results/$(date -u +%Y-%m-%dT%H%MZ)"
 fi
 mkdir -p "$out"
 started=$(date +%s)
 step() { printf '\n== %s (%ds elapsed)\n' "$1" $(( $(date +%s) - started )); }
+failed=()
+# A benchmark that fails is reported and the next one still runs; the summary covers what finished.
+run() { local name=$1; shift; "$@" || { echo "!! $name failed (exit $?)"; failed+=("$name"); }; }
 
 if [[ $build == yes ]]; then
   step "build: broker, JMH, e2e harness"
@@ -49,19 +52,28 @@ fi
 git rev-parse HEAD > "$out/commit.txt" 2>/dev/null || true
 git status --short >> "$out/commit.txt" 2>/dev/null || true
 
+jmh() {
+  java -jar bench/jmh/target/benchmarks.jar "${jmh_opts[@]}" -rf json -rff "$out/jmh.json" \
+    'io.mppbroker.bench.jmh.(DecisionBench|ChallengeBench)' | tee "$out/jmh.txt"
+}
+payments() {
+  java ${JAVA_BENCH_OPTS:-} -jar bench/e2e/target/e2e-bench.jar payments "${payments_opts[@]}" --results "$out" \
+    | tee "$out/payments.txt"
+}
+holds() {
+  java ${JAVA_BENCH_OPTS:-} -jar bench/e2e/target/e2e-bench.jar holds "${holds_opts[@]}" --results "$out" \
+    | tee "$out/holds.txt"
+}
+
 # One thread per benchmark (@Threads(1)): throughput is per core; *Latency benchmarks are SampleTime (p50/p99).
 step "JMH: policy decision and challenge parsing"
-java -jar bench/jmh/target/benchmarks.jar "${jmh_opts[@]}" -rf json -rff "$out/jmh.json" \
-  'io.mppbroker.bench.jmh.(DecisionBench|ChallengeBench)' | tee "$out/jmh.txt"
-
+run jmh jmh
 step "E2E payments: broker vs direct mppx client, overspend under load"
-java ${JAVA_BENCH_OPTS:-} -jar bench/e2e/target/e2e-bench.jar payments "${payments_opts[@]}" --results "$out" \
-  | tee "$out/payments.txt"
-
+run payments payments
 step "E2E holds: held requests on one node, -Xmx512m"
-java ${JAVA_BENCH_OPTS:-} -jar bench/e2e/target/e2e-bench.jar holds "${holds_opts[@]}" --results "$out" \
-  | tee "$out/holds.txt"
+run holds holds
 
 step "summary ($mode run)"
 java -cp bench/e2e/target/e2e-bench.jar io.mppbroker.bench.e2e.Summary "$out" | tee "$out/summary.md"
 printf '\nraw results: %s; total %ds\n' "$out" $(( $(date +%s) - started ))
+if (( ${#failed[@]} )); then echo "failed: ${failed[*]}"; exit 1; fi
