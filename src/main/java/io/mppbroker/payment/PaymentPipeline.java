@@ -587,9 +587,12 @@ public class PaymentPipeline {
             p.updatedAt = clock.instant();
             change.accept(p);
             p.status = status;
-            audit.record(entry(p, event, decision, reason, p.amount, p.currency, p.decisionId, p.approvedBy,
-                    p.receiptReference, httpStatus));
-            return new Finished(p.tier, viewOf(p));
+            AuditEntry line = entry(p, event, decision, reason, p.amount, p.currency, p.decisionId, p.approvedBy,
+                    p.receiptReference, httpStatus);
+            // Read what the view needs before the audit line locks the chain's head, so it is held for less.
+            Approval approval = p.approvalId == null ? null : Approval.findById(p.approvalId);
+            audit.record(line);
+            return new Finished(p.tier, PaymentView.of(p, approval));
         });
         metrics.outcome(finished.tier(), status);
         updates.changed(paymentId);
