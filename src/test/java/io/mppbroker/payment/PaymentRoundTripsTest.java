@@ -10,6 +10,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManagerFactory;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.hibernate.SessionFactory;
@@ -32,6 +33,9 @@ class PaymentRoundTripsTest {
 
     private static final Logger LOG = Logger.getLogger(PaymentRoundTripsTest.class);
     private static final int PAYMENTS = 20;
+    /** The queries (other than loads and writes of entities) an auto payment makes. */
+    private static final List<String> PAYMENT_PATH_QUERIES = List.of("pg_advisory_xact_lock", "budget_reservation",
+            "BudgetReservation", "PolicyOverlay");
 
     static MppTestSeller seller;
 
@@ -57,20 +61,23 @@ class PaymentRoundTripsTest {
         stats.clear();
         try {
             for (int i = 0; i < PAYMENTS; i++) pay();
-            // The audit file exporter wakes after each commit that wrote audit lines and reads them back in a
-            // transaction of one statement, off the payment's path: counted apart.
+            // Hibernate's statistics are global. Off the payment's path and counted apart: the audit file exporter
+            // (it wakes after each commit that wrote audit lines and reads them back) and the scheduled jobs
+            // (escalation, outbox, grant expiry...), whose polls each are one transaction of one query.
             long exporter = 0;
+            long background = 0;
             StringBuilder breakdown = new StringBuilder();
             for (String query : stats.getQueries()) {
                 long n = stats.getQueryStatistics(query).getExecutionCount();
                 breakdown.append(String.format("%n  %6.2f  %s", (double) n / PAYMENTS, query.replaceAll("\\s+", " ")));
                 if (query.contains("FROM audit_event WHERE seq > ")) exporter += n;
+                else if (PAYMENT_PATH_QUERIES.stream().noneMatch(query::contains)) background += n;
             }
-            double transactions = (double) (stats.getTransactionCount() - exporter) / PAYMENTS;
-            double statements = (double) (stats.getPrepareStatementCount() - exporter) / PAYMENTS;
-            LOG.infof("per auto payment: %.2f transactions, %.2f JDBC statements on its path; the audit exporter: %.2f"
-                    + " (%d payments); queries per payment:%s", transactions, statements, (double) exporter / PAYMENTS,
-                    PAYMENTS, breakdown);
+            double transactions = (double) (stats.getTransactionCount() - exporter - background) / PAYMENTS;
+            double statements = (double) (stats.getPrepareStatementCount() - exporter - background) / PAYMENTS;
+            LOG.infof("per auto payment: %.2f transactions, %.2f JDBC statements on its path; apart: audit exporter %.2f,"
+                    + " scheduled jobs %.2f (%d payments); queries per payment:%s", transactions, statements,
+                    (double) exporter / PAYMENTS, (double) background / PAYMENTS, PAYMENTS, breakdown);
             assertTrue(transactions <= 4.5, "transactions per auto payment: " + transactions);
             assertTrue(statements <= 30.5, "JDBC statements per auto payment: " + statements);
         } finally {
