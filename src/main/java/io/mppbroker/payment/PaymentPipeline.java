@@ -35,6 +35,7 @@ import io.mppbroker.stripe.SptMinter;
 import io.mppbroker.stripe.SptStatus;
 import io.mppbroker.stripe.StripeFailure;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.persistence.LockModeType;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.math.BigDecimal;
 import java.net.URI;
@@ -464,16 +465,28 @@ public class PaymentPipeline {
                 throw new StripeFailure("no_payment_method", 0, "project has no payment.stripe_payment_method", null);
             }
             String sptId = stripe.mint(mint).id();
-            inTransaction(payment.id, p -> {
+            // Under the row lock: the settlement job may have failed the payment as interrupted meanwhile
+            // (it locks the same row), and then this token must never be used.
+            boolean stillOurs = QuarkusTransaction.requiringNew().call(() -> {
+                Payment p = Payment.findById(payment.id, LockModeType.PESSIMISTIC_WRITE);
+                boolean active = p.status == PaymentStatus.PROCESSING || p.status == PaymentStatus.APPROVED;
+                // Recorded either way, so settlement follows the token if the revocation below fails.
                 p.sptId = sptId;
                 p.sptState = SptState.ACTIVE;
                 p.sptMintedAt = clock.instant();
                 p.sptExpiresAt = expires;
+                p.updatedAt = clock.instant();
                 String version = policyVersion != null ? policyVersion : decisionPolicyVersion(p.decisionId);
                 audit.record(lineUnder(version, p, "spt_minted", null, "shared payment token minted, capped at "
-                        + offer.amount().toPlainString() + " " + offer.currency(), offer.amount(), offer.currency(),
-                        p.decisionId, p.approvedBy, null, null));
+                        + offer.amount().toPlainString() + " " + offer.currency()
+                        + (active ? "" : "; the payment is already " + p.status.wire() + ": revoking it"),
+                        offer.amount(), offer.currency(), p.decisionId, p.approvedBy, null, null));
+                return active;
             });
+            if (!stillOurs) {
+                revokeUnused(payment.id, sptId);
+                return Optional.empty();
+            }
             return Optional.of(sptId);
         } catch (StripeFailure e) {
             notCharged(payment.id, null, "stripe-" + e.code(), "Stripe refused to mint the payment token: " + e.getMessage(), null);
@@ -481,6 +494,24 @@ public class PaymentPipeline {
         } catch (IllegalStateException e) {
             notCharged(payment.id, null, "stripe-not-configured", e.getMessage(), null);
             return Optional.empty();
+        }
+    }
+
+    /** A token minted for a payment that ended meanwhile: revoke it; if Stripe cannot answer, settlement retries. */
+    private void revokeUnused(String paymentId, String sptId) {
+        try {
+            SptStatus t = stripe.revoke(sptId);
+            if (t.charged()) {
+                return; // cannot happen (nobody was given it); left ACTIVE for settlement to judge
+            }
+            inTransaction(paymentId, p -> {
+                p.sptState = t.expired() ? SptState.EXPIRED : SptState.REVOKED;
+                p.sptAmountCapturedMinor = t.amountCapturedMinor();
+                p.sptCheckedAt = clock.instant();
+            });
+        } catch (StripeFailure e) {
+            LOG.warnf("payment %s: could not revoke a token minted after the payment ended (%s); the settlement job retries",
+                    paymentId, e.code());
         }
     }
 

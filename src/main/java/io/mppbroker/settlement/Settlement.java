@@ -44,6 +44,9 @@ import org.jboss.logging.Logger;
  *       whose outcome was unknown becomes {@code failed} and its budget is released; a failed one stays failed
  *       with its token recorded as revoked or expired.</li>
  * </ul>
+ * A payment left processing/approved with no token for {@code stale-after} is failed as {@code interrupted}
+ * (the node handling it stopped before minting; no money moved) and its budget released.
+ * <p>
  * Several nodes may run this at once: rows are claimed with {@code FOR UPDATE SKIP LOCKED} for
  * {@code broker.settlement.claim}, Stripe is called outside any transaction, and the result is applied under
  * the row lock only if the payment did not change meanwhile. Every change is an audit line.
@@ -66,7 +69,9 @@ public class Settlement {
         /** Stripe could not answer; retried later with a growing wait. */
         RETRY,
         /** The payment changed while Stripe was asked; the next run looks again. */
-        SKIPPED
+        SKIPPED,
+        /** The node handling the payment stopped before a token was minted: {@code failed} (interrupted), budget released. */
+        INTERRUPTED
     }
 
     public record Outcome(String paymentId, Result result) {}
@@ -74,6 +79,9 @@ public class Settlement {
     static final String EVENT_SETTLED = "settled";
     static final String EVENT_SPT_REVOKED = "spt_revoked";
     static final String EVENT_SPT_EXPIRED = "spt_expired";
+    public static final String FAILURE_INTERRUPTED = "interrupted";
+    static final String INTERRUPTED_DETAIL =
+            "the node handling it stopped before any payment token was minted; no money moved";
 
     private static final Logger LOG = Logger.getLogger(Settlement.class);
     private static final Duration FIRST_RETRY = Duration.ofSeconds(30);
@@ -108,11 +116,56 @@ public class Settlement {
 
     /** One pass: claims a batch of payments and settles each. Returns what happened, for tests and logs. */
     public List<Outcome> runOnce() {
-        List<Outcome> outcomes = new ArrayList<>();
+        List<Outcome> outcomes = new ArrayList<>(failInterrupted());
         for (Claim claim : claim()) {
             outcomes.add(settle(claim));
         }
         return outcomes;
+    }
+
+    /**
+     * Payments left processing/approved without a token for {@code stale-after}: the node working on them died
+     * before minting, so no money can have moved. They fail in one transaction under the row lock; the pipeline
+     * records a token only while the payment is still processing/approved, so a late mint is revoked there.
+     * An approved drop-in mint is excluded: it legitimately waits for the agent to ask again.
+     */
+    private List<Outcome> failInterrupted() {
+        Instant now = clock.instant();
+        List<Payment> failed = QuarkusTransaction.requiringNew().call(() -> {
+            @SuppressWarnings("unchecked")
+            List<String> ids = em.createNativeQuery("""
+                    SELECT id FROM payment
+                     WHERE spt_id IS NULL AND updated_at < :staleBefore
+                       AND (status = 'PROCESSING' OR (status = 'APPROVED' AND kind = 'FETCH'))
+                     ORDER BY updated_at
+                     LIMIT :batch
+                     FOR UPDATE SKIP LOCKED
+                    """)
+                    .setParameter("staleBefore", now.minus(config.staleAfter()))
+                    .setParameter("batch", config.batchSize())
+                    .getResultList();
+            List<Payment> done = new ArrayList<>();
+            for (String id : ids) {
+                Payment p = em.find(Payment.class, id);
+                PaymentStatus before = p.status;
+                p.status = PaymentStatus.FAILED;
+                p.failureCode = FAILURE_INTERRUPTED;
+                p.failureDetail = INTERRUPTED_DETAIL;
+                p.settledAt = now;
+                p.updatedAt = now;
+                ledger.release(p.id, now);
+                audit.record(pipeline.entry(p, EVENT_SETTLED, null, before.wire() + " -> failed: " + INTERRUPTED_DETAIL
+                        + "; budget released", p.amount, p.currency, p.decisionId, p.approvedBy, null, null));
+                done.add(p);
+            }
+            return done;
+        });
+        for (Payment p : failed) {
+            LOG.warnf("settlement: payment %s was abandoned by a node that stopped before minting; failed (interrupted)", p.id);
+            metrics.outcome(p.tier, PaymentStatus.FAILED);
+            updates.changed(p.id);
+        }
+        return failed.stream().map(p -> new Outcome(p.id, Result.INTERRUPTED)).toList();
     }
 
     private record Claim(String paymentId, String sptId, long version) {}

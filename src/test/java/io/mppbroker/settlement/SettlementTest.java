@@ -1,6 +1,7 @@
 package io.mppbroker.settlement;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -10,7 +11,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.mppbroker.ledger.BudgetReservation;
 import io.mppbroker.payment.FakeStripeResource;
 import io.mppbroker.payment.Payment;
+import io.mppbroker.payment.PaymentPipeline;
 import io.mppbroker.payment.PaymentStatus;
+import io.mppbroker.payment.PaymentTerms;
 import io.mppbroker.payment.SptState;
 import io.mppbroker.stripe.MintRequest;
 import io.mppbroker.stripe.SptMinter;
@@ -27,6 +30,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.UUID;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
@@ -50,6 +56,9 @@ class SettlementTest {
 
     @Inject
     SptMinter minter;
+
+    @Inject
+    PaymentPipeline pipeline;
 
     @BeforeAll
     static void startSeller() {
@@ -205,6 +214,61 @@ class SettlementTest {
         assertTrue(settlement.runOnce().stream().noneMatch(o -> o.paymentId().equals(id)));
     }
 
+    @Test
+    void aPaymentAbandonedBeforeMintingFailsAsInterruptedAndTheWaitingAgentIsTold() throws Exception {
+        // A node died after deciding AUTO (processing) or after an approval (approved): no token, budget reserved.
+        String processing = seedPayment(PaymentStatus.PROCESSING, null, Instant.now().minus(Duration.ofHours(1)));
+        String approved = seedPayment(PaymentStatus.APPROVED, null, Instant.now().minus(Duration.ofHours(1)));
+        String fresh = seedPayment(PaymentStatus.PROCESSING, null, Instant.now());
+        // The agent re-attached and waits for the outcome.
+        CompletableFuture<Response> waiting = CompletableFuture.supplyAsync(() -> given().header("Authorization", AGENT)
+                .queryParam("wait", 20).get("/v1/payments/" + processing));
+        Thread.sleep(500);
+
+        List<Settlement.Outcome> outcomes = settlement.runOnce();
+
+        assertTrue(outcomes.contains(new Settlement.Outcome(processing, Settlement.Result.INTERRUPTED)), outcomes.toString());
+        assertTrue(outcomes.contains(new Settlement.Outcome(approved, Settlement.Result.INTERRUPTED)), outcomes.toString());
+        assertTrue(outcomes.stream().noneMatch(o -> o.paymentId().equals(fresh)), "a payment still being worked on is left alone");
+        for (String id : List.of(processing, approved)) {
+            Payment p = payment(id);
+            assertEquals(PaymentStatus.FAILED, p.status);
+            assertEquals("interrupted", p.failureCode);
+            assertTrue(p.failureDetail.contains("no money moved"), p.failureDetail);
+            assertEquals(BudgetReservation.State.RELEASED, reservation(id).state);
+            assertTrue(audit(id).stream().anyMatch(l -> "settled".equals(l.get("event"))
+                    && String.valueOf(l.get("reason")).contains("failed")), "an audit line says so");
+        }
+        assertEquals(PaymentStatus.PROCESSING, payment(fresh).status);
+        assertEquals(BudgetReservation.State.RESERVED, reservation(fresh).state);
+
+        Response answer = waiting.get(30, TimeUnit.SECONDS);
+        answer.then().statusCode(200).body("status", equalTo("failed")).body("failure.code", equalTo("interrupted"));
+        // Claimed once: the next run does not take it up again.
+        assertTrue(settlement.runOnce().stream().noneMatch(o -> o.paymentId().equals(processing)));
+    }
+
+    @Test
+    void aTokenMintedAfterThePaymentWasFailedAsInterruptedIsRevokedAndNeverUsed() {
+        String id = seedPayment(PaymentStatus.PROCESSING, null, Instant.now().minus(Duration.ofHours(1)));
+        assertTrue(settlement.runOnce().contains(new Settlement.Outcome(id, Settlement.Result.INTERRUPTED)));
+        int mints = FakeStripeResource.stripe().mintCalls();
+
+        // The node was only slow, not dead: it mints now and must not use the token.
+        Optional<String> token = pipeline.mintForAgent(id, new PaymentTerms("stripe", "charge", new BigDecimal("2.50"), 250L,
+                "usd", "seeded", "net_test_seeded", "ch_late"), Instant.now().plus(Duration.ofMinutes(5)));
+
+        assertTrue(token.isEmpty(), "the late token is not handed out");
+        assertEquals(mints + 1, FakeStripeResource.stripe().mintCalls());
+        Payment p = payment(id);
+        assertEquals(PaymentStatus.FAILED, p.status);
+        assertEquals("interrupted", p.failureCode);
+        assertEquals(SptState.REVOKED, p.sptState);
+        assertEquals("revoked", FakeStripeResource.stripe().issuedTokens().stream()
+                .filter(t -> t.id().equals(p.sptId)).findFirst().orElseThrow().deactivatedReason());
+        assertEquals(BudgetReservation.State.RELEASED, reservation(id).state);
+    }
+
     // ---- helpers ----
 
     private void settleUntil(String paymentId, Predicate<Payment> done) {
@@ -239,8 +303,8 @@ class SettlementTest {
             p.amountMinor = 250L;
             p.currency = "usd";
             p.sptId = sptId;
-            p.sptState = SptState.ACTIVE;
-            p.sptMintedAt = updatedAt;
+            p.sptState = sptId == null ? null : SptState.ACTIVE;
+            p.sptMintedAt = sptId == null ? null : updatedAt;
             p.createdAt = updatedAt;
             p.updatedAt = updatedAt;
             p.persist();
