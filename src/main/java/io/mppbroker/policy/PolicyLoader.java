@@ -685,22 +685,30 @@ public final class PolicyLoader {
 
         /**
          * With owner_cannot_approve, an agent whose owner is needed to reach required_approvals could never
-         * get a payment approved; refuse such a file rather than deny every one of those payments later.
+         * get a payment (or an access request) approved; refuse such a file rather than deny every one later.
          */
         private void checkOwnersCanBeOverruled(List<AgentEntry> agents, Routing routing, Map<Tier, String> sectionOf,
                                                String fallbackName) {
+            record Checked(String section, TierRouting routing, String what) {}
+            List<Checked> checked = new ArrayList<>();
+            for (Tier tier : ROUTED_TIERS.values()) {
+                checked.add(new Checked(sectionOf.getOrDefault(tier, fallbackName), routing.forTier(tier), "payments"));
+            }
+            // Without routing.access, access requests follow the ask tier: the same section, reported once.
+            checked.add(new Checked(routing.access() != null ? "routing.access" : sectionOf.getOrDefault(Tier.ASK, fallbackName),
+                    routing.forAccess(), "access requests"));
             for (int i = 0; i < agents.size(); i++) {
                 AgentEntry agent = agents.get(i);
                 if (agent.owner().isEmpty()) continue;
                 String owner = agent.owner().get();
                 Set<String> reported = new HashSet<>();
-                for (Tier tier : ROUTED_TIERS.values()) {
-                    String name = sectionOf.getOrDefault(tier, fallbackName);
-                    TierRouting tr = routing.forTier(tier);
+                for (Checked c : checked) {
+                    TierRouting tr = c.routing();
                     Set<String> others = new LinkedHashSet<>(tr.allApprovers());
-                    if (!others.remove(owner) || others.size() >= tr.requiredApprovals() || !reported.add(name)) continue;
+                    if (!others.remove(owner) || others.size() >= tr.requiredApprovals() || !reported.add(c.section())) continue;
                     error("agents[" + i + "].owner", quote(owner) + " owns " + agent.id()
-                            + " and routing.owner_cannot_approve is true, so " + name + " can never approve its payments: it needs "
+                            + " and routing.owner_cannot_approve is true, so " + c.section() + " can never approve its "
+                            + c.what() + ": it needs "
                             + tr.requiredApprovals() + (tr.requiredApprovals() == 1 ? " approval" : " approvals")
                             + " and reaches only " + others.size() + " other approver" + (others.size() == 1 ? "" : "s")
                             + (others.isEmpty() ? "" : " (" + String.join(", ", others) + ")"));

@@ -376,6 +376,44 @@ class PolicyLoaderTest {
 
     // ---- helpers ---------------------------------------------------------------------------------
 
+    @Test
+    void anOwnerWhoseAgentsRequestsNoOneElseCanApproveIsRefused() {
+        String twoApprovers = VALID.replace("    token_sha256: \"%s\"\n".formatted(AGENT2),
+                        "    token_sha256: \"%s\"\n    owner: fin-approver-1\n".formatted(AGENT2))
+                + "  - id: fin-approver-2\n    token_sha256: \"" + "ab".repeat(32) + "\"\n";
+        String payments = """
+                routing:
+                  default:
+                    routes:
+                      - approvers: [fin-approver-1, fin-approver-2]
+                """;
+        assertEquals(List.of(), errorsOrNone(twoApprovers + payments), "fin-approver-2 can approve for the owner");
+
+        // Access requests routed to the owner alone: research-agent-2's could never be approved.
+        assertEquals(List.of(f() + ": agents[1].owner: \"fin-approver-1\" owns research-agent-2 and routing.owner_cannot_approve"
+                + " is true, so routing.access can never approve its access requests: it needs 1 approval and reaches only"
+                + " 0 other approvers"), errors(twoApprovers + payments + """
+                  access:
+                    routes:
+                      - approvers: [fin-approver-1]
+                """));
+        // Without routing.access they follow the ask tier's routing: refused once, under that section.
+        assertEquals(List.of(f() + ": agents[1].owner: \"fin-approver-1\" owns research-agent-2 and routing.owner_cannot_approve"
+                + " is true, so routing.ask can never approve its payments: it needs 1 approval and reaches only"
+                + " 0 other approvers"), errors(twoApprovers + payments + """
+                  ask:
+                    routes:
+                      - approvers: [fin-approver-1]
+                """));
+        // The same file is fine when the owner may approve.
+        assertEquals(List.of(), errorsOrNone(twoApprovers + payments + """
+                  owner_cannot_approve: false
+                  access:
+                    routes:
+                      - approvers: [fin-approver-1]
+                """));
+    }
+
     private String f() {
         return dir.resolve("research.yaml").toString();
     }
