@@ -30,7 +30,7 @@ public record TimelineStep(long seq, String ts, String event, String task, Strin
         Object seq = line.get(AuditLines.SEQ);
         String event = r.text("event");
         String decision = r.text("decision");
-        String text = AuditTrail.ACTION_PAY.equals(line.get("action")) ? payment(r, event) : access(r);
+        String text = AuditTrail.ACTION_PAY.equals(line.get("action")) ? payment(r, event) : access(r, event);
         return new TimelineStep(seq instanceof Number n ? n.longValue() : -1, r.text("ts"), event, r.text("task"),
                 decision, text);
     }
@@ -99,10 +99,19 @@ public record TimelineStep(long seq, String ts, String event, String task, Strin
     }
 
     /**
-     * Access decisions, access requests, grants, and anything not known yet: action and resource, then the
-     * request, grant, approver, expiry, reason and HTTP status where the line has them.
+     * Access decisions ({@code access}), access requests and grants in words; anything not known yet: action and
+     * resource, then the request, grant, approver, expiry, reason and HTTP status where the line has them.
      */
-    private static String access(Reader r) {
+    private static String access(Reader r, String event) {
+        if (AccessAuditEntry.EVENT.equals(event)) {
+            return r.withRest(accessDecision(r));
+        }
+        if (event != null && event.startsWith("access_request.")) {
+            return r.withRest(accessRequest(r, event));
+        }
+        if (event != null && event.startsWith("grant.")) {
+            return r.withRest(grant(r));
+        }
         r.used("decision");
         List<String> parts = new ArrayList<>();
         r.opt("action").ifPresent(parts::add);
@@ -115,6 +124,53 @@ public record TimelineStep(long seq, String ts, String event, String task, Strin
         r.opt("reason").ifPresent(v -> text.append(text.isEmpty() ? "" : ": ").append(v));
         r.opt("http_status").ifPresent(v -> text.append(" (HTTP ").append(v).append(')'));
         return r.withRest(text.toString());
+    }
+
+    /** "stripe:charges:read on stripe.com/v1/charges denied: reason (HTTP 403)", or allowed by which grant. */
+    private static String accessDecision(Reader r) {
+        String decision = r.text("decision");
+        StringBuilder text = new StringBuilder(r.opt("action").orElse("?"));
+        r.opt("resource").ifPresent(v -> text.append(" on ").append(v));
+        boolean allowed = "ALLOW".equals(decision);
+        text.append(allowed ? " allowed" : "DENY".equals(decision) ? " denied" : "");
+        String grant = r.text("grant_id");
+        if (allowed && grant != null) {
+            text.append(" by grant ").append(grant);
+            List<String> about = new ArrayList<>();
+            r.opt("approved_by").ifPresent(v -> about.add("approved by " + v));
+            about.add(r.opt("expires").map(v -> "expires " + v).orElse("no expiry"));
+            text.append(" (").append(String.join(", ", about)).append(')');
+        } else if (grant != null) {
+            text.append(" (grant ").append(grant).append(')');
+        }
+        r.opt("reason").ifPresent(v -> text.append(": ").append(v));
+        r.opt("http_status").ifPresent(v -> text.append(" (HTTP ").append(v).append(')'));
+        return text.toString();
+    }
+
+    /**
+     * The broker writes each request step's essentials into the reason (what was requested for how long and why,
+     * the proposed grant, who decided via which channel); the text names the request and adds the grant it became.
+     */
+    private static String accessRequest(Reader r, String event) {
+        r.used("decision", "action", "resource", "approved_by");
+        StringBuilder text = new StringBuilder("access request " + r.opt("access_request_id").orElse("?"));
+        r.opt("reason").ifPresent(v -> text.append(": ").append(v));
+        r.opt("grant_id").ifPresent(v -> text.append("; grant ").append(v)
+                .append(r.opt("expires").map(e -> " until " + e).orElse("")));
+        return text.toString();
+    }
+
+    /** "grant grt_1 added: stripe [charges:read] ... until ..., approved by alice (request acr_1)". */
+    private static String grant(Reader r) {
+        r.used("decision", "action", "resource", "approved_by", "expires");
+        String grant = r.opt("grant_id").orElse("?");
+        StringBuilder text = new StringBuilder(r.opt("reason").orElse("grant " + grant));
+        if (!text.toString().contains(grant)) {
+            text.insert(0, "grant " + grant + ": ");
+        }
+        r.opt("access_request_id").ifPresent(v -> text.append(" (request ").append(v).append(')'));
+        return text.toString();
     }
 
     /** Reads values of a line and remembers which ones the text used, so the rest can be appended. */

@@ -135,9 +135,9 @@ class AuditReplayTest {
         List<String> lines = db.out.lines().toList();
         assertTrue(lines.get(0).startsWith("Session of replay-agent in replay: 5 steps, "), lines.get(0));
         assertEquals(6, lines.size(), db.out);
-        assertTrue(lines.get(1).matches(".*access +DENY +stripe:customers:read stripe.com/v1/customers: .*\\(HTTP 403\\)"), lines.get(1));
-        assertTrue(lines.get(3).matches(".*access +ALLOW +stripe:charges:read stripe.com/v1/charges grant replay-stripe-read"
-                + " approved by policy: .*\\(HTTP 200\\)"), lines.get(3));
+        assertTrue(lines.get(1).matches(".*access +DENY +stripe:customers:read on stripe.com/v1/customers denied: .*\\(HTTP 403\\)"), lines.get(1));
+        assertTrue(lines.get(3).matches(".*access +ALLOW +stripe:charges:read on stripe.com/v1/charges allowed by grant replay-stripe-read"
+                + " \\(approved by policy, no expiry\\): .*\\(HTTP 200\\)"), lines.get(3));
 
         // The exporter writes the file after commit; verifying writes out every committed line first.
         given().header("Authorization", APPROVER).get("/v1/audit/verify").then().statusCode(200);

@@ -56,25 +56,28 @@ class TimelineStepTest {
     void aDenialShowsItsReasonAndStatusAndARetryItsGrant() {
         TimelineStep denied = TimelineStep.of(access("access", "DENY", "no policy grants stripe:* for project-billing",
                 null, null, null, 403));
-        assertEquals("stripe:charges:read stripe.com/v1/charges: no policy grants stripe:* for project-billing (HTTP 403)",
+        assertEquals("stripe:charges:read on stripe.com/v1/charges denied: no policy grants stripe:* for project-billing (HTTP 403)",
                 denied.text());
-        assertEquals("2026-05-01T17:42:11.000Z access                   DENY  stripe:charges:read stripe.com/v1/charges:"
-                + " no policy grants stripe:* for project-billing (HTTP 403)", denied.format());
-        assertEquals("stripe:charges:read stripe.com/v1/charges grant gr_7 approved by alice expires 2026-05-02T17:43:00Z:"
-                        + " granted by gr_7 (HTTP 200)",
+        assertEquals("2026-05-01T17:42:11.000Z access                   DENY  stripe:charges:read on stripe.com/v1/charges"
+                + " denied: no policy grants stripe:* for project-billing (HTTP 403)", denied.format());
+        assertEquals("stripe:charges:read on stripe.com/v1/charges allowed by grant gr_7 (approved by alice,"
+                        + " expires 2026-05-02T17:43:00Z): granted by gr_7 (HTTP 200)",
                 TimelineStep.of(access("access", "ALLOW", "granted by gr_7", "gr_7", "alice", "2026-05-02T17:43:00Z", 200)).text());
+        assertEquals("stripe:charges:read on stripe.com/v1/charges allowed by grant research-read (approved by policy,"
+                        + " no expiry): granted by research-read (HTTP 200)",
+                TimelineStep.of(access("access", "ALLOW", "granted by research-read", "research-read", "policy", null, 200)).text());
     }
 
     @Test
     void eventsItDoesNotKnowStillShowEveryValue() {
-        Map<String, Object> line = access("access_request.proposed", null, "least privilege for the last denial",
+        Map<String, Object> line = access("quota.proposed", null, "least privilege for the last denial",
                 null, null, null, null);
         line.put("access_request_id", "acr_1");
         line.put("justification", "reconcile charges");
         line.put("proposal", Map.of("expires_in", "24h"));
         line.put("diff", "+  - service: stripe\n+    actions: [charges:read]");
         TimelineStep step = TimelineStep.of(AuditLines.inFileOrder(new LinkedHashMap<>(line)));
-        assertEquals("access_request.proposed", step.event());
+        assertEquals("quota.proposed", step.event());
         assertEquals("stripe:charges:read stripe.com/v1/charges request acr_1: least privilege for the last denial"
                 + " justification=reconcile charges proposal={\"expires_in\":\"24h\"}"
                 + " diff=+  - service: stripe\n+    actions: [charges:read]", step.text());
@@ -83,6 +86,42 @@ class TimelineStepTest {
         assertEquals(" ".repeat(printed[0].indexOf("stripe:charges:read")) + "+    actions: [charges:read]", printed[1],
                 "a diff's further lines line up under the text");
         assertFalse(step.text().contains("hash"), "chain fields are not part of the story");
+    }
+
+    static Map<String, Object> requestStep(String event, String decision, String reason, String grantId, String approvedBy,
+                                           String expires) {
+        Map<String, Object> line = access(event, decision, reason, grantId, approvedBy, expires, null);
+        line.put("access_request_id", "acr_1");
+        return AuditLines.inFileOrder(new LinkedHashMap<>(line));
+    }
+
+    @Test
+    void accessRequestsAndGrantsAreToldInWords() {
+        assertEquals("access request acr_1: requested stripe:charges:read on stripe.com/v1/charges for 24h: reconcile May charges",
+                TimelineStep.of(requestStep("access_request.created", null,
+                        "requested stripe:charges:read on stripe.com/v1/charges for 24h: reconcile May charges", null, null, null)).text());
+        assertEquals("access request acr_1: proposed grant stripe [charges:read] on [stripe.com/v1/charges] for 24h; asked approval apr_1",
+                TimelineStep.of(requestStep("access_request.proposed", "ASK",
+                        "proposed grant stripe [charges:read] on [stripe.com/v1/charges] for 24h; asked approval apr_1", null, null, null)).text());
+        assertEquals("access request acr_1: approved by alice via telegram, narrowed to [stripe:charges:read] for 2h;"
+                        + " grant grt_1 until 2026-05-01T19:42:11Z",
+                TimelineStep.of(requestStep("access_request.approved", "ALLOW",
+                        "approved by alice via telegram, narrowed to [stripe:charges:read] for 2h", "grt_1", "alice",
+                        "2026-05-01T19:42:11Z")).text());
+        assertEquals("access request acr_1: denied by alice via dashboard: not this month",
+                TimelineStep.of(requestStep("access_request.denied", "DENY", "denied by alice via dashboard: not this month",
+                        null, "alice", null)).text());
+        assertEquals("grant grt_1 added: stripe [charges:read] on [stripe.com/v1/charges] until 2026-05-01T19:42:11Z,"
+                        + " approved by alice (request acr_1)",
+                TimelineStep.of(requestStep("grant.added", "ALLOW", "grant grt_1 added: stripe [charges:read] on"
+                        + " [stripe.com/v1/charges] until 2026-05-01T19:42:11Z, approved by alice", "grt_1", "alice",
+                        "2026-05-01T19:42:11Z")).text());
+        assertEquals("grant grt_1 expired at 2026-05-01T19:42:11Z (request acr_1)",
+                TimelineStep.of(requestStep("grant.expired", "DENY", "grant grt_1 expired at 2026-05-01T19:42:11Z", "grt_1",
+                        "alice", "2026-05-01T19:42:11Z")).text());
+        assertEquals("grant grt_1 revoked by bob: leaked key (request acr_1)",
+                TimelineStep.of(requestStep("grant.revoked", "DENY", "grant grt_1 revoked by bob: leaked key", "grt_1",
+                        "alice", "2026-05-01T19:42:11Z")).text());
     }
 
     @Test
