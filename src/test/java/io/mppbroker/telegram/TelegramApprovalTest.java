@@ -29,6 +29,7 @@ import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -373,6 +374,65 @@ class TelegramApprovalTest {
                 "edited card", Duration.ofSeconds(20));
         assertTrue(edited.text().contains("Note: skip DE and FR"), edited.text());
         assertNull(edited.replyMarkup());
+    }
+
+    @Test
+    void narrowingAnAccessRequestByReplyIssuesTheNarrowerGrantAndABroaderReplyIsRefused() {
+        String why = "month-end lookups " + UUID.randomUUID();
+        Response created = given().header("Authorization", AGENT).contentType(ContentType.JSON)
+                .body(Map.of("justification", why, "actions", List.of("stripe:charges:read", "stripe:customers:read"),
+                        "ttl", "24h"))
+                .post("/v1/access-requests");
+        created.then().statusCode(201);
+        String requestId = created.path("id");
+        String approvalId = created.path("approval_id");
+        ChatMessage card = awaitMessage(m -> m.fromBot() && m.replyToMessageId() == null && m.text().contains(why),
+                "access card", Duration.ofSeconds(40));
+
+        TelegramUpdates.Update narrow = tg().pressButton(APPROVER, GROUP, card.messageId(), "\u270F Narrow");
+        assertEquals(200, deliver(narrow).statusCode());
+        assertTrue(awaitAnswer(narrow.callbackQueryId()).text().contains("ttl=<2h> actions=<a,b>"));
+        ChatMessage prompt = awaitMessage(m -> m.fromBot() && Long.valueOf(card.messageId()).equals(m.replyToMessageId())
+                && m.text().startsWith("Narrow approval " + approvalId), "narrow prompt", Duration.ofSeconds(10));
+
+        // Broader than asked (a longer TTL, an action not requested): refused, the request stays pending.
+        for (String broader : List.of("ttl=48h", "actions=stripe:charges:write")) {
+            TelegramUpdates.Update wide = tg().reply(APPROVER, GROUP, prompt.messageId(), broader);
+            assertEquals(200, deliver(wide).statusCode());
+            long wideId = wide.json().path("message").path("message_id").asLong();
+            ChatMessage refused = awaitMessage(m -> m.fromBot() && Long.valueOf(wideId).equals(m.replyToMessageId()),
+                    "answer to " + broader, Duration.ofSeconds(10));
+            assertTrue(refused.text().startsWith("Not counted"), refused.text());
+            accessRequest(requestId).then().body("status", equalTo("pending")).body("grant", equalTo(null));
+        }
+
+        TelegramUpdates.Update good = tg().reply(APPROVER, GROUP, prompt.messageId(), "ttl=2h actions=stripe:customers:read");
+        Instant before = Instant.now();
+        assertEquals(200, deliver(good).statusCode());
+        Response decided = given().header("Authorization", AGENT).queryParam("wait", 20).get("/v1/access-requests/" + requestId);
+        decided.then().statusCode(200)
+                .body("status", equalTo("approved"))
+                .body("decided_by", equalTo("tg-approver"))
+                .body("grant.actions", equalTo(List.of("customers:read")))
+                .body("grant.status", equalTo("active"));
+        Instant expires = Instant.parse(decided.path("grant.expires_at"));
+        assertTrue(expires.isBefore(Instant.now().plus(Duration.ofHours(2)).plusSeconds(1)), expires.toString());
+        assertFalse(expires.isBefore(before.plus(Duration.ofHours(2)).minusSeconds(1)), expires.toString());
+        long goodId = good.json().path("message").path("message_id").asLong();
+        ChatMessage confirmed = awaitMessage(m -> m.fromBot() && Long.valueOf(goodId).equals(m.replyToMessageId()),
+                "confirmation of the narrowing", Duration.ofSeconds(10));
+        assertTrue(confirmed.text().startsWith("Approved\nGranted for 2h\nActions: stripe:customers:read"), confirmed.text());
+        authorize("stripe:customers:read", "stripe.com/v1/customers").then().statusCode(200);
+        authorize("stripe:charges:read", "stripe.com/v1/charges").then().statusCode(403);
+    }
+
+    static Response accessRequest(String id) {
+        return given().header("Authorization", AGENT).get("/v1/access-requests/" + id);
+    }
+
+    static Response authorize(String action, String resource) {
+        return given().header("Authorization", AGENT).contentType(ContentType.JSON)
+                .body(Map.of("action", action, "resource", resource)).post("/v1/authorize");
     }
 
     @Test
