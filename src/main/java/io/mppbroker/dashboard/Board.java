@@ -1,5 +1,6 @@
 package io.mppbroker.dashboard;
 
+import io.mppbroker.access.AccessRequestView;
 import io.mppbroker.approval.ApprovalCard;
 import java.util.List;
 
@@ -17,9 +18,13 @@ public record Board(String approver, List<String> projects, List<PendingCard> pe
      */
     public record PendingCard(ApprovalCard card, boolean mayAnswer, boolean mayApprove, String blocked, String hint) {}
 
-    /** One line of the live list: an approval and where its payment stands now. */
+    /**
+     * One line of the live list: an approval and where its subject stands now. For a payment the payment fields;
+     * for an access request {@code access} (action, resource, TTL, justification, diff, status, the grant with its
+     * expiry) and the payment fields null.
+     */
     public record RequestRow(String approvalId, String paymentId, String project, String agent, String task,
                              String purpose, String amount, String currency, String seller, String tier,
                              String approvalStatus, String paymentStatus, String decidedBy, String decidedVia,
-                             String decidedAt, String note, String createdAt) {}
+                             String decidedAt, String note, String createdAt, AccessRequestView access) {}
 }

@@ -1,5 +1,7 @@
 package io.mppbroker.dashboard;
 
+import io.mppbroker.access.AccessRequestService;
+import io.mppbroker.access.AccessRequestView;
 import io.mppbroker.api.ApiProblem;
 import io.mppbroker.approval.Approval;
 import io.mppbroker.approval.ApprovalCards;
@@ -34,11 +36,14 @@ public class BoardService {
     private final ApprovalCards cards;
     private final PolicyRegistry policies;
     private final DashboardConfig config;
+    private final AccessRequestService accessRequests;
 
-    public BoardService(ApprovalCards cards, PolicyRegistry policies, DashboardConfig config) {
+    public BoardService(ApprovalCards cards, PolicyRegistry policies, DashboardConfig config,
+                        AccessRequestService accessRequests) {
         this.cards = cards;
         this.policies = policies;
         this.config = config;
+        this.accessRequests = accessRequests;
     }
 
     public Board board(ApproverIdentity me) {
@@ -59,15 +64,16 @@ public class BoardService {
 
         List<Approval> rows = new ArrayList<>(pending);
         rows.addAll(recent);
-        // Access requests have no payment row; their pending cards are shown above.
         List<String> paymentIds = rows.stream().map(a -> a.paymentId).filter(java.util.Objects::nonNull).distinct().toList();
         Map<String, Payment> payments = paymentIds.isEmpty() ? Map.of() : QuarkusTransaction.requiringNew().call(() ->
                 Payment.<Payment>list("id in ?1", paymentIds).stream().collect(Collectors.toMap(p -> p.id, Function.identity())));
         Map<String, Board.RequestRow> requests = new LinkedHashMap<>();
         for (Approval a : rows) {
-            Payment p = payments.get(a.paymentId);
+            Payment p = a.paymentId == null ? null : payments.get(a.paymentId);
             if (p != null) {
                 requests.putIfAbsent(a.id, row(a, p));
+            } else if (a.isAboutAccess()) {
+                requests.computeIfAbsent(a.id, id -> row(a, accessRequests.viewOfApproval(a)));
             }
         }
         return new Board(me.approverId(), List.copyOf(me.projects()), waiting, List.copyOf(requests.values()));
@@ -146,6 +152,12 @@ public class BoardService {
         return new Board.RequestRow(a.id, p.id, a.project, p.agent, p.task, p.purpose, Money.format(p.amount, p.currency),
                 p.currency, p.sellerHost, a.tier.toLowerCase(Locale.ROOT), a.status.name().toLowerCase(Locale.ROOT),
                 p.status.wire(), a.decidedBy, a.decidedVia, a.decidedAt == null ? null : a.decidedAt.toString(), a.note,
-                a.createdAt.toString());
+                a.createdAt.toString(), null);
+    }
+
+    private static Board.RequestRow row(Approval a, AccessRequestView r) {
+        return new Board.RequestRow(a.id, null, a.project, a.agent, null, r.justification(), null, null, null,
+                a.tier.toLowerCase(Locale.ROOT), a.status.name().toLowerCase(Locale.ROOT), null, a.decidedBy,
+                a.decidedVia, a.decidedAt == null ? null : a.decidedAt.toString(), a.note, a.createdAt.toString(), r);
     }
 }

@@ -282,9 +282,33 @@ async function decide(node, body) {
 
 // ---- the live list ------------------------------------------------------------------------------
 
+/** An access request's row: what was asked, for how long and why, the proposed diff, and the grant it became. */
+function accessRow(r) {
+  const a = r.access;
+  const grant = a.grant
+    ? `grant ${a.grant.id} (${words(a.grant.status)}${a.grant.expires_at ? ', expires ' + when(a.grant.expires_at) : ''})`
+      + ` ${a.grant.actions.join(', ')}`
+    : '';
+  return el('tr', { 'data-approval-id': r.approval_id, 'data-access-request-id': a.id, class: 'access-row' },
+      el('td', { text: when(r.decided_at || r.created_at) }),
+      el('td', { text: r.project }),
+      el('td', {}, el('span', { text: r.agent }), el('span', { class: 'muted', text: ' · ' + a.justification })),
+      el('td', { class: 'num', text: `${a.actions.join(', ')} for ${a.ttl}` }),
+      el('td', { text: a.resource || 'any resource' }),
+      el('td', { text: words(r.tier) }),
+      el('td', {}, el('span', { class: 'badge approval-status st-' + r.approval_status, text: words(r.approval_status) })),
+      el('td', {}, el('span', { class: 'badge payment-status st-' + a.status, text: words(a.status) }),
+          el('span', { class: 'muted grant', text: grant ? ' ' + grant : '' })),
+      el('td', { text: r.decided_by ? `${r.decided_by}${r.decided_via ? ' via ' + r.decided_via : ''}` : '' }),
+      el('td', { class: 'note-cell' }, el('span', { text: r.note || '' }),
+          a.proposal && a.proposal.diff
+            ? el('details', {}, el('summary', { text: 'policy diff' }), el('pre', { class: 'diff', text: a.proposal.diff }))
+            : null));
+}
+
 function renderRequests(requests) {
   const body = document.querySelector('#requests tbody');
-  body.replaceChildren(...requests.map(r => el('tr', { 'data-approval-id': r.approval_id, 'data-payment-id': r.payment_id },
+  body.replaceChildren(...requests.map(r => r.access ? accessRow(r) : el('tr', { 'data-approval-id': r.approval_id, 'data-payment-id': r.payment_id },
       el('td', { text: when(r.decided_at || r.created_at) }),
       el('td', { text: r.project }),
       el('td', {}, el('span', { text: r.agent }), el('span', { class: 'muted', text: ' · ' + r.task })),

@@ -21,6 +21,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
+import io.restassured.path.json.JsonPath;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -30,6 +31,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -243,6 +245,75 @@ class DashboardTest {
         assertEquals("approved", rows.get(0).get("approval_status"));
         assertEquals("paid", rows.get(0).get("payment_status"));
         assertEquals("dashboard", rows.get(0).get("decided_via"));
+    }
+
+    @Test
+    void anAccessRequestIsShownListedAndNarrowedFromTheDashboard() {
+        String why = "reconcile charges " + UUID.randomUUID();
+        Response created = given().header("Authorization", AGENT).contentType(ContentType.JSON)
+                .body(Map.of("justification", why, "actions", List.of("stripe:charges:read", "stripe:customers:read"),
+                        "resource", "stripe.com/v1/charges", "ttl", "24h"))
+                .post("/v1/access-requests");
+        created.then().statusCode(201);
+        String requestId = created.path("id");
+        String approvalId = created.path("approval_id");
+        String lead = session("dash-lead");
+
+        Response before = board(lead).then().statusCode(200).extract().response();
+        Map<String, Object> pending = pendingCard(before, approvalId);
+        assertNotNull(pending, "access approval not on the board");
+        assertEquals(true, pending.get("may_answer"));
+        JsonPath board = before.jsonPath();
+        String card = "pending.find { it.card.approval_id == '" + approvalId + "' }.card.access.";
+        assertEquals(List.of("stripe:charges:read", "stripe:customers:read"), board.getList(card + "actions"));
+        assertEquals("24h", board.getString(card + "ttl"));
+        assertEquals(why, board.getString(card + "justification"));
+        assertTrue(board.getString(card + "diff").contains("charges:read"), board.getString(card + "diff"));
+        String row = "requests.find { it.approval_id == '" + approvalId + "' }.";
+        assertEquals("pending", board.getString(row + "approval_status"), before.asString());
+        assertEquals("access", board.getString(row + "tier"));
+        assertEquals(requestId, board.getString(row + "access.id"));
+        assertEquals("stripe.com/v1/charges", board.getString(row + "access.resource"));
+        assertEquals(why, board.getString(row + "access.justification"));
+        assertTrue(board.getString(row + "access.proposal.diff").contains("customers:read"));
+        assertNull(board.get(row + "access.grant"));
+
+        // Broader than asked: refused, nothing changes.
+        decide(lead, approvalId, Map.of("decision", "approve", "ttl", "48h")).then().statusCode(400)
+                .contentType("application/problem+json");
+        decide(lead, approvalId, Map.of("decision", "approve", "actions", List.of("stripe:charges:write"))).then().statusCode(400);
+        assertEquals("pending", board(lead).jsonPath().getString(row + "access.status"));
+
+        decide(lead, approvalId, Map.of("decision", "approve", "ttl", "2h", "actions", List.of("stripe:customers:read"),
+                "note", "lookups only"))
+                .then().statusCode(200).body("outcome", equalTo("approved"))
+                .body("card.status", equalTo("approved")).body("card.decided_via", equalTo("dashboard"));
+
+        JsonPath after = board(lead).jsonPath();
+        assertNull(pendingCard(board(lead), approvalId), "a decided access request is still pending");
+        assertEquals("approved", after.getString(row + "approval_status"));
+        assertEquals("dashboard", after.getString(row + "decided_via"));
+        assertEquals("lookups only", after.getString(row + "note"));
+        assertEquals("approved", after.getString(row + "access.status"));
+        assertEquals(List.of("customers:read"), after.getList(row + "access.grant.actions"));
+        assertEquals("active", after.getString(row + "access.grant.status"));
+        Instant expires = Instant.parse(after.getString(row + "access.grant.expires_at"));
+        assertTrue(expires.isBefore(Instant.now().plus(Duration.ofHours(2)).plusSeconds(1)), expires.toString());
+        given().header("Authorization", AGENT).get("/v1/access-requests/" + requestId).then().statusCode(200)
+                .body("status", equalTo("approved")).body("decided_by", equalTo("dash-lead"))
+                .body("grant.actions", equalTo(List.of("customers:read")));
+
+        // A denial from the dashboard is listed too.
+        String other = given().header("Authorization", AGENT).contentType(ContentType.JSON)
+                .body(Map.of("justification", "one more " + why, "action", "stripe:balance:read", "ttl", "1h"))
+                .post("/v1/access-requests").then().statusCode(201).extract().path("approval_id");
+        decide(lead, other, Map.of("decision", "deny", "note", "not now")).then().statusCode(200)
+                .body("outcome", equalTo("denied"));
+        JsonPath denied = board(lead).jsonPath();
+        String deniedRow = "requests.find { it.approval_id == '" + other + "' }.";
+        assertEquals("denied", denied.getString(deniedRow + "approval_status"));
+        assertEquals("denied", denied.getString(deniedRow + "access.status"));
+        assertNull(denied.get(deniedRow + "access.grant"));
     }
 
     @Test
