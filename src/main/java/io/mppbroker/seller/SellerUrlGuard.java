@@ -71,7 +71,8 @@ public class SellerUrlGuard {
         return insecureHosts.contains(host.toLowerCase(Locale.ROOT));
     }
 
-    static boolean isInternal(InetAddress a) {
+    /** Private, loopback, link-local, metadata, multicast or reserved: never reachable from the internet. */
+    public static boolean isInternal(InetAddress a) {
         if (a.isAnyLocalAddress() || a.isLoopbackAddress() || a.isLinkLocalAddress() || a.isSiteLocalAddress()
                 || a.isMulticastAddress()) {
             return true;

@@ -1,0 +1,38 @@
+package io.mppbroker.a2a;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.mppbroker.policy.AgentIdentity;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A kind of broker record an agent can ask for over A2A (a payment, an access request): how a message's data
+ * part becomes one, how its state reads as an A2A task, how it is withdrawn, and which webhook event it raises.
+ */
+public interface TaskSubject {
+
+    /** Stored in {@code a2a_task.kind}. */
+    String kind();
+
+    /** The id prefix of its records ({@code pay}, {@code acr}). */
+    String idPrefix();
+
+    /** Whether a message's data part asks for this kind of record. */
+    boolean accepts(JsonNode data);
+
+    /** Creates the record (idempotent per agent and {@code messageId}) and answers its id. */
+    String submit(AgentIdentity agent, JsonNode data, String messageId);
+
+    SubjectState state(String subjectId);
+
+    /** Withdraws a record still waiting for a human; throws {@link A2aError} when it cannot be. */
+    void withdraw(AgentIdentity agent, String subjectId);
+
+    /** The webhook event the record's current state raises, if any. */
+    Optional<AgentEvent> event(String subjectId);
+
+    /** Records of these agents changed since {@code since} that may raise an event: the sweep re-checks them. */
+    List<String> changedSince(Collection<String> agents, Instant since);
+}
