@@ -33,6 +33,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
@@ -172,6 +173,52 @@ class A2aTest {
         rpc(AGENT, "CancelTask", Map.of("id", taskId)).then().body("error.code", equalTo(-32002));
         rpc(AGENT, "SubscribeToTask", Map.of("id", taskId)).then().statusCode(200)
                 .contentType(ContentType.JSON).body("error.code", equalTo(-32004));
+    }
+
+    @Test
+    void aStreamingMessageStartsWithTheTaskAndClosesAtItsTerminalState() throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(endpoint)
+                .header("Authorization", AGENT).header("A2A-Version", "1.0").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(Map.of("jsonrpc", "2.0", "id", 11,
+                        "method", "SendStreamingMessage", "params", Map.of("message", message(payment("/report")))))))
+                .build();
+        HttpResponse<String> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+        assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
+        List<JsonNode> events = new ArrayList<>();
+        for (String line : response.body().split("\n")) {
+            if (line.startsWith("data: ")) {
+                events.add(JSON.readTree(line.substring(6)));
+            }
+        }
+        assertEquals(1, events.size(), response.body());
+        assertEquals(11, events.get(0).path("id").asInt());
+        assertEquals("TASK_STATE_COMPLETED", events.get(0).path("result").path("task").path("status").path("state").asText());
+    }
+
+    @Test
+    void listTasksPagesThroughTheAgentsTasksOfAContext() {
+        String context = "ctx-list-" + UUID.randomUUID();
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Map<String, Object> message = new java.util.HashMap<>(message(payment("/report")));
+            message.put("contextId", context);
+            ids.add(send(Map.of("message", message)).then().body("result.task.contextId", equalTo(context))
+                    .extract().path("result.task.id"));
+        }
+        Response first = rpc(AGENT, "ListTasks", Map.of("contextId", context, "pageSize", 2));
+        first.then().body("result.tasks.size()", equalTo(2)).body("result.totalSize", equalTo(3))
+                .body("result.pageSize", equalTo(2)).body("result.tasks[0]", not(hasKey("artifacts")));
+        String token = first.path("result.nextPageToken");
+        assertTrue(!token.isEmpty());
+        Response second = rpc(AGENT, "ListTasks", Map.of("contextId", context, "pageSize", 2, "pageToken", token,
+                "includeArtifacts", true));
+        second.then().body("result.tasks.size()", equalTo(1)).body("result.nextPageToken", equalTo(""))
+                .body("result.tasks[0].artifacts[0].artifactId", equalTo("payment-result"));
+        List<String> listed = new ArrayList<>(first.path("result.tasks.id"));
+        listed.addAll(second.path("result.tasks.id"));
+        assertEquals(Set.copyOf(ids), Set.copyOf(listed));
+        rpc(AGENT, "ListTasks", Map.of("pageSize", 0)).then().body("error.code", equalTo(-32602));
+        rpc(AGENT, "ListTasks", Map.of("status", "TASK_STATE_RUNNING")).then().body("error.code", equalTo(-32602));
     }
 
     @Test
