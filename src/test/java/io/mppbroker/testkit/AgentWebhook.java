@@ -14,7 +14,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 /**
@@ -34,10 +33,10 @@ public final class AgentWebhook implements AutoCloseable {
 
     private final LocalHttpServer server;
     private final List<Received> received = new ArrayList<>();
-    private final AtomicInteger failuresLeft = new AtomicInteger();
+    private final LocalHttpServer.InjectedFailures failures = new LocalHttpServer.InjectedFailures();
 
     private AgentWebhook() {
-        this.server = new LocalHttpServer("agent-webhook", this::handle);
+        this.server = new LocalHttpServer("agent-webhook", "application/json", this::handle);
     }
 
     public static AgentWebhook start() {
@@ -55,7 +54,7 @@ public final class AgentWebhook implements AutoCloseable {
 
     /** The next {@code n} requests are answered 500 (and recorded). */
     public AgentWebhook failNext(int n) {
-        failuresLeft.set(n);
+        failures.failNext(n, 500, 0);
         return this;
     }
 
@@ -81,24 +80,21 @@ public final class AgentWebhook implements AutoCloseable {
         throw new AssertionError("no matching request within " + timeout + "; received " + received());
     }
 
-    private void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            byte[] bytes = exchange.getRequestBody().readAllBytes();
-            Map<String, String> headers = new TreeMap<>();
-            exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), String.join(",", v)));
-            JsonNode body;
-            try {
-                body = bytes.length == 0 ? null : JSON.readTree(new String(bytes, StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                body = JSON.getNodeFactory().textNode(new String(bytes, StandardCharsets.UTF_8));
-            }
-            int status = !"POST".equals(exchange.getRequestMethod()) ? 405
-                    : failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0 ? 500 : 200;
-            synchronized (this) {
-                received.add(new Received(exchange.getRequestURI().getPath(), headers, body, status, Instant.now()));
-            }
-            exchange.sendResponseHeaders(status, -1);
+    private LocalHttpServer.Reply handle(HttpExchange exchange, byte[] bytes) {
+        Map<String, String> headers = new TreeMap<>();
+        exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), String.join(",", v)));
+        JsonNode body;
+        try {
+            body = bytes.length == 0 ? null : JSON.readTree(new String(bytes, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            body = JSON.getNodeFactory().textNode(new String(bytes, StandardCharsets.UTF_8));
         }
+        int status = !"POST".equals(exchange.getRequestMethod()) ? 405
+                : failures.take().map(LocalHttpServer.InjectedFailures.Failure::status).orElse(200);
+        synchronized (this) {
+            received.add(new Received(exchange.getRequestURI().getPath(), headers, body, status, Instant.now()));
+        }
+        return new LocalHttpServer.Reply(status, JSON.createObjectNode(), Map.of());
     }
 
     @Override
