@@ -2,6 +2,7 @@ package io.mppbroker.a2a;
 
 import io.mppbroker.audit.AuditEntry;
 import io.mppbroker.audit.AuditTrail;
+import io.mppbroker.jobs.LeasedQueue;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -14,15 +15,13 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.microprofile.context.ManagedExecutor;
 import org.jboss.logging.Logger;
 
 /**
  * Delivers queued pushes with retries and exponential backoff. Deliveries are claimed with {@code FOR UPDATE
- * SKIP LOCKED} and a lease, so several nodes can run workers and each push goes out once (at least once if a
- * node dies mid-request). Tokens and credentials go in headers only; neither they nor the URL's query are logged.
+ * SKIP LOCKED} and a lease ({@link LeasedQueue}), so several nodes can run workers and each push goes out once (at
+ * least once if a node dies mid-request). Tokens and credentials go in headers only; neither they nor the URL's query are logged.
  */
 @ApplicationScoped
 public class PushWorker {
@@ -32,17 +31,15 @@ public class PushWorker {
     private static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
     private static final int BATCH = 20;
 
-    private final EntityManager em;
+    private final LeasedQueue queue;
     private final ManagedExecutor executor;
     private final PushUrlGuard guard;
     private final AuditTrail audit;
     private final A2aConfig.Push config;
     private final HttpClient http;
-    private final AtomicBoolean draining = new AtomicBoolean();
-    private final AtomicBoolean again = new AtomicBoolean();
 
     public PushWorker(EntityManager em, ManagedExecutor executor, PushUrlGuard guard, AuditTrail audit, A2aConfig config) {
-        this.em = em;
+        this.queue = new LeasedQueue("push_delivery", LEASE, BATCH, em);
         this.executor = executor;
         this.guard = guard;
         this.audit = audit;
@@ -64,42 +61,9 @@ public class PushWorker {
         drain();
     }
 
-    /** Delivers everything that is due; one drain at a time per node, re-run if woken meanwhile. */
+    /** Delivers everything that is due (see {@link LeasedQueue}). */
     public void drain() {
-        if (!draining.compareAndSet(false, true)) {
-            again.set(true);
-            return;
-        }
-        try {
-            do {
-                again.set(false);
-                List<Long> claimed;
-                while (!(claimed = claim()).isEmpty()) {
-                    claimed.forEach(this::deliver);
-                }
-            } while (again.get());
-        } catch (RuntimeException e) {
-            LOG.errorf("push delivery interrupted: %s", e.getMessage());
-        } finally {
-            draining.set(false);
-        }
-    }
-
-    @SuppressWarnings("unchecked")
-    private List<Long> claim() {
-        return QuarkusTransaction.requiringNew().call(() -> {
-            Instant now = Instant.now();
-            List<Number> ids = em.createNativeQuery("""
-                            SELECT id FROM push_delivery WHERE status IN ('PENDING', 'SENDING') AND next_attempt_at <= :now
-                             ORDER BY id LIMIT :batch FOR UPDATE SKIP LOCKED""")
-                    .setParameter("now", now).setParameter("batch", BATCH).getResultList();
-            List<Long> claimed = ids.stream().map(Number::longValue).toList();
-            if (!claimed.isEmpty()) {
-                em.createNativeQuery("UPDATE push_delivery SET status = 'SENDING', next_attempt_at = :lease WHERE id IN (:ids)")
-                        .setParameter("lease", now.plus(LEASE)).setParameter("ids", claimed).executeUpdate();
-            }
-            return claimed;
-        });
+        queue.drain(this::deliver);
     }
 
     private record Claimed(PushDelivery delivery, PushTarget target) {}

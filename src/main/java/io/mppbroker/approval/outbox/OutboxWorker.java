@@ -7,6 +7,7 @@ import io.mppbroker.access.AccessRequestRecord;
 import io.mppbroker.audit.AccessAuditEntry;
 import io.mppbroker.audit.AuditEntry;
 import io.mppbroker.audit.AuditTrail;
+import io.mppbroker.jobs.LeasedQueue;
 import io.mppbroker.payment.Payment;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
@@ -18,10 +19,8 @@ import jakarta.enterprise.inject.Instance;
 import jakarta.persistence.EntityManager;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -30,7 +29,7 @@ import org.jboss.logging.Logger;
 
 /**
  * Delivers outbox messages with retries. Messages are claimed with {@code FOR UPDATE SKIP LOCKED} and a
- * lease, so several nodes can run workers and a node that dies mid-delivery only delays its messages.
+ * lease ({@link LeasedQueue}), so several nodes can run workers and a node that dies mid-delivery only delays its messages.
  * Delivery is at-least-once: a card may be updated twice, never lost.
  */
 @ApplicationScoped
@@ -44,12 +43,10 @@ public class OutboxWorker {
     private final Map<String, ApprovalChannel> channels;
     private final AuditTrail audit;
     private final ApprovalCards cards;
-    private final EntityManager em;
+    private final LeasedQueue queue;
     private final ManagedExecutor executor;
     private final Event<Wake> wake;
     private final int maxAttempts;
-    private final AtomicBoolean draining = new AtomicBoolean();
-    private final AtomicBoolean again = new AtomicBoolean();
 
     public OutboxWorker(Instance<ApprovalChannel> channels, ApprovalCards cards, EntityManager em, ManagedExecutor executor,
                         Event<Wake> wake, AuditTrail audit,
@@ -57,7 +54,7 @@ public class OutboxWorker {
         this.audit = audit;
         this.channels = channels.stream().collect(Collectors.toMap(ApprovalChannel::name, Function.identity()));
         this.cards = cards;
-        this.em = em;
+        this.queue = new LeasedQueue("outbox", LEASE, BATCH, em);
         this.executor = executor;
         this.wake = wake;
         this.maxAttempts = maxAttempts;
@@ -77,42 +74,9 @@ public class OutboxWorker {
         drain();
     }
 
-    /** Delivers everything that is due; one drain at a time per node, re-run if woken meanwhile. */
+    /** Delivers everything that is due (see {@link LeasedQueue}). */
     public void drain() {
-        if (!draining.compareAndSet(false, true)) {
-            again.set(true);
-            return;
-        }
-        try {
-            do {
-                again.set(false);
-                List<Long> claimed;
-                while (!(claimed = claim()).isEmpty()) {
-                    claimed.forEach(this::deliver);
-                }
-            } while (again.get());
-        } catch (RuntimeException e) {
-            LOG.errorf("outbox delivery interrupted: %s", e.getMessage());
-        } finally {
-            draining.set(false);
-        }
-    }
-
-    @SuppressWarnings("unchecked")
-    private List<Long> claim() {
-        return QuarkusTransaction.requiringNew().call(() -> {
-            Instant now = Instant.now();
-            List<Number> ids = em.createNativeQuery("""
-                            SELECT id FROM outbox WHERE status IN ('PENDING', 'SENDING') AND next_attempt_at <= :now
-                             ORDER BY id LIMIT :batch FOR UPDATE SKIP LOCKED""")
-                    .setParameter("now", now).setParameter("batch", BATCH).getResultList();
-            List<Long> claimed = ids.stream().map(Number::longValue).toList();
-            if (!claimed.isEmpty()) {
-                em.createNativeQuery("UPDATE outbox SET status = 'SENDING', next_attempt_at = :lease WHERE id IN (:ids)")
-                        .setParameter("lease", now.plus(LEASE)).setParameter("ids", claimed).executeUpdate();
-            }
-            return claimed;
-        });
+        queue.drain(this::deliver);
     }
 
     private void deliver(long id) {
