@@ -214,6 +214,7 @@ public class A2aEndpoint {
         private final RoutingContext ctx;
         private final JsonNode id;
         private final AtomicBoolean closed = new AtomicBoolean();
+        private volatile long lastWrite = System.nanoTime();
 
         Sse(RoutingContext ctx, JsonNode id) {
             this.ctx = ctx;
@@ -232,12 +233,15 @@ public class A2aEndpoint {
 
         void event(JsonNode streamResponse) {
             if (!closed()) {
+                lastWrite = System.nanoTime();
                 ctx.response().write("data: " + envelope(id).set("result", streamResponse) + "\n\n");
             }
         }
 
+        /** At most one per {@link #REREAD}: wake-ups may come more often (cluster re-checks) without news. */
         void comment() {
-            if (!closed()) {
+            if (!closed() && System.nanoTime() - lastWrite >= REREAD.toNanos()) {
+                lastWrite = System.nanoTime();
                 ctx.response().write(": still here\n\n");
             }
         }
