@@ -1,5 +1,6 @@
 package io.mppbroker.a2a;
 
+import io.mppbroker.audit.AccessAuditEntry;
 import io.mppbroker.audit.AuditEntry;
 import io.mppbroker.audit.AuditTrail;
 import io.mppbroker.jobs.LeasedQueue;
@@ -161,9 +162,15 @@ public class PushWorker {
                 A2aTask task = A2aTask.findById(subject);
                 record = task == null ? subject : task.subjectId;
             }
-            audit.record(new AuditEntry(Instant.now(), event, c.target().agent, c.target().project, null, PushTargets.ACTION,
-                    PushTargets.shown(URI.create(c.target().url)), null, reason, null, null,
-                    record.startsWith("pay_") ? record : null, null, null, null, null));
+            String url = PushTargets.shown(URI.create(c.target().url));
+            if (record.startsWith("acr_")) {
+                // An access request's step: the line names the request, as the access lines do.
+                audit.record(new AccessAuditEntry(Instant.now(), event, c.target().agent, c.target().project, PushTargets.ACTION,
+                        url, null, reason, null, null, null, null, null, record));
+            } else {
+                audit.record(new AuditEntry(Instant.now(), event, c.target().agent, c.target().project, null, PushTargets.ACTION,
+                        url, null, reason, null, null, record.startsWith("pay_") ? record : null, null, null, null, null));
+            }
         });
     }
 }
