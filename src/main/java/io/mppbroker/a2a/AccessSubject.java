@@ -1,13 +1,11 @@
 package io.mppbroker.a2a;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mppbroker.access.AccessRequestRecord;
 import io.mppbroker.access.AccessRequestService;
 import io.mppbroker.access.AccessRequestView;
 import io.mppbroker.access.SubmitAccessRequest;
-import io.mppbroker.api.ApiProblem;
 import io.mppbroker.policy.AgentIdentity;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -53,12 +51,7 @@ public class AccessSubject implements TaskSubject {
 
     @Override
     public String submit(AgentIdentity agent, JsonNode data, String messageId) {
-        SubmitAccessRequest command;
-        try {
-            command = api.treeToValue(data, SubmitAccessRequest.class);
-        } catch (JsonProcessingException e) {
-            throw A2aError.invalidParams("message.parts.data", "not an access request: " + e.getOriginalMessage());
-        }
+        SubmitAccessRequest command = TaskSubject.body(api, data, SubmitAccessRequest.class, "an access request");
         return requests.submit(agent, command).id();
     }
 
@@ -103,14 +96,7 @@ public class AccessSubject implements TaskSubject {
 
     @Override
     public void withdraw(AgentIdentity agent, String subjectId) {
-        try {
-            requests.withdraw(agent, subjectId);
-        } catch (ApiProblem e) {
-            if (e.status() == 409) {
-                throw new NotWithdrawable(e.detail());
-            }
-            throw e;
-        }
+        TaskSubject.withdrawing(() -> requests.withdraw(agent, subjectId));
     }
 
     @Override

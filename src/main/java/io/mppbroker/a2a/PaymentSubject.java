@@ -1,9 +1,7 @@
 package io.mppbroker.a2a;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.mppbroker.api.ApiProblem;
 import io.mppbroker.payment.PaymentCommand;
 import io.mppbroker.payment.PaymentService;
 import io.mppbroker.payment.PaymentStatus;
@@ -57,12 +55,7 @@ public class PaymentSubject implements TaskSubject {
 
     @Override
     public String submit(AgentIdentity agent, JsonNode data, String messageId) {
-        PaymentCommand command;
-        try {
-            command = api.treeToValue(data, PaymentCommand.class);
-        } catch (JsonProcessingException e) {
-            throw A2aError.invalidParams("message.parts.data", "not a payment request: " + e.getOriginalMessage());
-        }
+        PaymentCommand command = TaskSubject.body(api, data, PaymentCommand.class, "a payment request");
         // The messageId is the idempotency key: a resent message never pays twice.
         return payments.submit(agent, command, "a2a:" + messageId, config.maxWait()).id;
     }
@@ -121,14 +114,7 @@ public class PaymentSubject implements TaskSubject {
 
     @Override
     public void withdraw(AgentIdentity agent, String subjectId) {
-        try {
-            payments.withdraw(agent, subjectId);
-        } catch (ApiProblem e) {
-            if (e.status() == 409) {
-                throw new NotWithdrawable(e.detail());
-            }
-            throw e;
-        }
+        TaskSubject.withdrawing(() -> payments.withdraw(agent, subjectId));
     }
 
     @Override

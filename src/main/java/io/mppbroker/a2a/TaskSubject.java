@@ -1,6 +1,9 @@
 package io.mppbroker.a2a;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mppbroker.api.ApiProblem;
 import io.mppbroker.policy.AgentIdentity;
 import java.time.Instant;
 import java.util.Collection;
@@ -35,4 +38,25 @@ public interface TaskSubject {
 
     /** Records of these agents changed since {@code since} that may raise an event: the sweep re-checks them. */
     List<String> changedSince(Collection<String> agents, Instant since);
+
+    /** A data part read as the REST body it mirrors; a body the REST API could not read is invalid params. */
+    static <T> T body(ObjectMapper api, JsonNode data, Class<T> type, String what) {
+        try {
+            return api.treeToValue(data, type);
+        } catch (JsonProcessingException e) {
+            throw A2aError.invalidParams("message.parts.data", "not " + what + ": " + e.getOriginalMessage());
+        }
+    }
+
+    /** Runs the record service's withdrawal; its 409 (already decided) becomes {@link NotWithdrawable}. */
+    static void withdrawing(Runnable withdrawal) {
+        try {
+            withdrawal.run();
+        } catch (ApiProblem e) {
+            if (e.status() == 409) {
+                throw new NotWithdrawable(e.detail());
+            }
+            throw e;
+        }
+    }
 }
