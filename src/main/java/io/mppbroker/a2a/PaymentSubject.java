@@ -57,7 +57,7 @@ public class PaymentSubject implements TaskSubject {
     public String submit(AgentIdentity agent, JsonNode data, String messageId) {
         PaymentCommand command = TaskSubject.body(api, data, PaymentCommand.class, "a payment request");
         // The messageId is the idempotency key: a resent message never pays twice.
-        return payments.submit(agent, command, "a2a:" + messageId, config.maxWait()).id;
+        return payments.submit(agent, command, "a2a:" + messageId, config.maxWait()).id();
     }
 
     @Override
