@@ -1,5 +1,12 @@
 package io.mppbroker.it;
 
+import static io.mppbroker.it.ItSupport.PG;
+import static io.mppbroker.it.ItSupport.PG_USER;
+import static io.mppbroker.it.ItSupport.PG_PASSWORD;
+import static io.mppbroker.it.ItSupport.createDatabase;
+import static io.mppbroker.it.ItSupport.await;
+import static io.mppbroker.it.ItSupport.randomHex;
+import static io.mppbroker.it.ItSupport.sha256;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -18,15 +25,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,15 +47,12 @@ class AccessScenarioIT {
 
     static final ObjectMapper JSON = new ObjectMapper();
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    static final String PG = System.getProperty("it.pg.url", "jdbc:postgresql://127.0.0.1:5432/");
-    static final String PG_USER = System.getProperty("it.pg.user", "postgres");
-    static final String PG_PASSWORD = System.getProperty("it.pg.password", "postgres");
     static final String CHANNEL = "C0BILLINGAPPR";
     static final String APPROVER_SLACK_ID = "U0FINLEAD01";
     static final String AGENT_TOKEN = "it-billing-reconciler-token";
     static final String BROKER_STRIPE_KEY = "sk_test_it_access_broker";
-    static final String SIGNING_SECRET = SlackApprovalIT.randomHex(16);
-    static final String PUSH_CREDENTIALS = "push-" + SlackApprovalIT.randomHex(12);
+    static final String SIGNING_SECRET = randomHex(16);
+    static final String PUSH_CREDENTIALS = "push-" + randomHex(12);
     static final String TTL = "12s";
 
     static FakeStripe stripe;
@@ -70,10 +71,7 @@ class AccessScenarioIT {
         slack.addChannel(CHANNEL, "billing-approvals", APPROVER_SLACK_ID);
         agentWebhook = AgentWebhook.start();
 
-        String database = "mpp_it_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        try (Connection c = DriverManager.getConnection(PG + "postgres", PG_USER, PG_PASSWORD)) {
-            c.createStatement().execute("CREATE DATABASE " + database);
-        }
+        String database = createDatabase("mpp_it");
         Path dir = Files.createTempDirectory("it-access");
         Path budgets = Files.createDirectory(dir.resolve("budgets"));
         Files.writeString(budgets.resolve("project-billing.yaml"), """
@@ -105,7 +103,7 @@ class AccessScenarioIT {
                   - service: git
                     actions: [read]
                     resources: ["acme/billing-ledger"]
-                """.formatted(SlackApprovalIT.sha256(AGENT_TOKEN), SlackApprovalIT.sha256("it-fin-lead-token"), APPROVER_SLACK_ID, CHANNEL));
+                """.formatted(sha256(AGENT_TOKEN), sha256("it-fin-lead-token"), APPROVER_SLACK_ID, CHANNEL));
         auditFile = dir.resolve("audit.jsonl");
         broker = BrokerProcess.start("broker-access-scenario", Map.ofEntries(
                 Map.entry("QUARKUS_DATASOURCE_JDBC_URL", PG + database),
@@ -291,9 +289,5 @@ class AccessScenarioIT {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    static <T> T await(Supplier<Optional<T>> probe, String what) throws InterruptedException {
-        return SlackApprovalIT.await(probe, what);
     }
 }

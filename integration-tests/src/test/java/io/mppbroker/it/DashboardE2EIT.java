@@ -1,5 +1,10 @@
 package io.mppbroker.it;
 
+import static io.mppbroker.it.ItSupport.PG;
+import static io.mppbroker.it.ItSupport.PG_USER;
+import static io.mppbroker.it.ItSupport.PG_PASSWORD;
+import static io.mppbroker.it.ItSupport.createDatabase;
+import static io.mppbroker.it.ItSupport.sha256;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -15,17 +20,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -43,9 +42,6 @@ class DashboardE2EIT {
 
     static final ObjectMapper JSON = new ObjectMapper();
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    static final String PG = System.getProperty("it.pg.url", "jdbc:postgresql://127.0.0.1:5432/");
-    static final String PG_USER = System.getProperty("it.pg.user", "postgres");
-    static final String PG_PASSWORD = System.getProperty("it.pg.password", "postgres");
     static final Path CHROMIUM = Path.of(System.getProperty("dashboard.e2e.chromium", "/usr/bin/chromium"));
     static final Duration SCRIPT_TIMEOUT = Duration.ofMinutes(4);
 
@@ -74,10 +70,7 @@ class DashboardE2EIT {
         seller.price("GET", "/report", "4250", "usd");   // 42.50: a human decides
         seller.price("GET", "/dataset", "1800", "usd");  // 18.00
 
-        String database = "mpp_e2e_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        try (Connection c = DriverManager.getConnection(PG + "postgres", PG_USER, PG_PASSWORD)) {
-            c.createStatement().execute("CREATE DATABASE " + database);
-        }
+        String database = createDatabase("mpp_e2e");
         Path dir = Files.createTempDirectory("dashboard-e2e");
         Path budgets = Files.createDirectories(dir.resolve("budgets"));
         Files.writeString(budgets.resolve("e2e.yaml"), """
@@ -230,14 +223,6 @@ class DashboardE2EIT {
                     Files.delete(f);
                 }
             }
-        }
-    }
-
-    static String sha256(String s) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
         }
     }
 }

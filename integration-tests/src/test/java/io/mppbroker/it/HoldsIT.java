@@ -1,5 +1,8 @@
 package io.mppbroker.it;
 
+import static io.mppbroker.it.ItSupport.PG;
+import static io.mppbroker.it.ItSupport.createDatabase;
+import static io.mppbroker.it.ItSupport.sha256;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,15 +15,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -42,7 +40,6 @@ import org.junit.jupiter.api.Test;
 class HoldsIT {
 
     static final ObjectMapper JSON = new ObjectMapper();
-    static final String PG = System.getProperty("it.pg.url", "jdbc:postgresql://127.0.0.1:5432/");
     static final int HOLDS = 2000;
 
     static FakeStripe stripe;
@@ -56,10 +53,7 @@ class HoldsIT {
         stripe = FakeStripe.start();
         seller = MppTestSeller.builder(stripe.baseUrl()).stripeSecretKey("sk_test_holds_seller").start();
         seller.price("GET", "/item", "100", "usd");
-        String database = "mpp_it_holds_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
-        try (Connection c = DriverManager.getConnection(PG + "postgres", "postgres", "postgres")) {
-            c.createStatement().execute("CREATE DATABASE " + database);
-        }
+        String database = createDatabase("mpp_it_holds");
         Path budgets = Files.createTempDirectory("holds-budgets");
         Files.writeString(budgets.resolve("holds.yaml"), """
                 project: holds
@@ -212,9 +206,5 @@ class HoldsIT {
         }
         assertTrue(found, name + " not in /q/metrics");
         return sum;
-    }
-
-    static String sha256(String s) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
     }
 }

@@ -1,5 +1,12 @@
 package io.mppbroker.it;
 
+import static io.mppbroker.it.ItSupport.PG;
+import static io.mppbroker.it.ItSupport.PG_USER;
+import static io.mppbroker.it.ItSupport.PG_PASSWORD;
+import static io.mppbroker.it.ItSupport.createDatabase;
+import static io.mppbroker.it.ItSupport.sha256;
+import static io.mppbroker.it.ItSupport.randomHex;
+import static io.mppbroker.it.ItSupport.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,8 +25,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -27,11 +32,9 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -67,9 +70,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 class MultiNodeIT {
 
     static final ObjectMapper JSON = new ObjectMapper();
-    static final String PG = System.getProperty("it.pg.url", "jdbc:postgresql://127.0.0.1:5432/");
-    static final String PG_USER = System.getProperty("it.pg.user", "postgres");
-    static final String PG_PASSWORD = System.getProperty("it.pg.password", "postgres");
     static final String CHANNEL = "C0CLUSTERAPPR";
     static final String APPROVER_SLACK_ID = "U0CLUSTER01";
     static final String SIGNING_SECRET = randomHex(16);
@@ -97,10 +97,7 @@ class MultiNodeIT {
         seller = MppTestSeller.builder(stripe.baseUrl()).stripeSecretKey("sk_test_cluster_seller").start();
         seller.price("GET", "/item", "100", "usd"); // 1.00
 
-        database = "mpp_it_cluster_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
-        try (Connection c = DriverManager.getConnection(PG + "postgres", PG_USER, PG_PASSWORD)) {
-            c.createStatement().execute("CREATE DATABASE " + database);
-        }
+        database = createDatabase("mpp_it_cluster");
         Path shared = Files.createTempDirectory("it-cluster");
         Path budgets = Files.createDirectories(shared.resolve("budgets"));
         // 1.00 needs a human ("ask"), routed to one approver with a Slack card.
@@ -554,29 +551,5 @@ class MultiNodeIT {
         } catch (AssertionError e) {
             throw new AssertionError(e.getMessage() + "; last reply " + last[0], e);
         }
-    }
-
-    static <T> T await(Supplier<Optional<T>> probe, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            Optional<T> v = probe.get();
-            if (v.isPresent()) return v.get();
-            Thread.sleep(20);
-        }
-        throw new AssertionError("timed out waiting for " + what);
-    }
-
-    static String sha256(String s) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    static String randomHex(int bytes) {
-        byte[] b = new byte[bytes];
-        new SecureRandom().nextBytes(b);
-        return HexFormat.of().formatHex(b);
     }
 }

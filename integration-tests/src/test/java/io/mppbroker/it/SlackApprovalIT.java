@@ -1,5 +1,12 @@
 package io.mppbroker.it;
 
+import static io.mppbroker.it.ItSupport.PG;
+import static io.mppbroker.it.ItSupport.PG_USER;
+import static io.mppbroker.it.ItSupport.PG_PASSWORD;
+import static io.mppbroker.it.ItSupport.createDatabase;
+import static io.mppbroker.it.ItSupport.sha256;
+import static io.mppbroker.it.ItSupport.randomHex;
+import static io.mppbroker.it.ItSupport.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -16,23 +23,17 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,9 +48,6 @@ class SlackApprovalIT {
 
     static final ObjectMapper JSON = new ObjectMapper();
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    static final String PG = System.getProperty("it.pg.url", "jdbc:postgresql://127.0.0.1:5432/");
-    static final String PG_USER = System.getProperty("it.pg.user", "postgres");
-    static final String PG_PASSWORD = System.getProperty("it.pg.password", "postgres");
     static final String CHANNEL = "C0RESEARCHFIN";
     static final String APPROVER_SLACK_ID = "U0FIN0001";
     static final String SIGNING_SECRET = randomHex(16);
@@ -69,10 +67,7 @@ class SlackApprovalIT {
         seller = MppTestSeller.builder(stripe.baseUrl()).stripeSecretKey("sk_test_it_slack_seller").start();
         seller.price("GET", "/datasets/eu-retail", "80000", "usd"); // 800.00
 
-        database = "mpp_it_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        try (Connection c = DriverManager.getConnection(PG + "postgres", PG_USER, PG_PASSWORD)) {
-            c.createStatement().execute("CREATE DATABASE " + database);
-        }
+        database = createDatabase("mpp_it");
         Path budgets = Files.createTempDirectory("it-slack-budgets");
         Files.writeString(budgets.resolve("research.yaml"), """
                 project: research
@@ -243,29 +238,5 @@ class SlackApprovalIT {
         if (node == null) return;
         if (node.isObject() && node.path("text").isTextual()) sb.append(node.get("text").asText()).append('\n');
         node.forEach(child -> collect(child, sb));
-    }
-
-    static <T> T await(Supplier<Optional<T>> probe, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            Optional<T> v = probe.get();
-            if (v.isPresent()) return v.get();
-            Thread.sleep(100);
-        }
-        throw new AssertionError("timed out waiting for " + what);
-    }
-
-    static String sha256(String s) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    static String randomHex(int bytes) {
-        byte[] b = new byte[bytes];
-        new SecureRandom().nextBytes(b);
-        return HexFormat.of().formatHex(b);
     }
 }

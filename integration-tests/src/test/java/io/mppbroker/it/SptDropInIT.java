@@ -1,5 +1,10 @@
 package io.mppbroker.it;
 
+import static io.mppbroker.it.ItSupport.PG;
+import static io.mppbroker.it.ItSupport.PG_USER;
+import static io.mppbroker.it.ItSupport.PG_PASSWORD;
+import static io.mppbroker.it.ItSupport.createDatabase;
+import static io.mppbroker.it.ItSupport.sha256;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,18 +21,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.StreamSupport;
@@ -45,9 +46,6 @@ class SptDropInIT {
 
     static final ObjectMapper JSON = new ObjectMapper();
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    static final String PG = System.getProperty("it.pg.url", "jdbc:postgresql://127.0.0.1:5432/");
-    static final String PG_USER = System.getProperty("it.pg.user", "postgres");
-    static final String PG_PASSWORD = System.getProperty("it.pg.password", "postgres");
     static final String AGENT_TOKEN = "it-dropin-agent-token";
     static final String APPROVER_TOKEN = "it-dropin-approver-token";
     static final String BROKER_KEY = "sk_test_it_dropin_broker";
@@ -63,10 +61,7 @@ class SptDropInIT {
     static void start() throws Exception {
         stripe = FakeStripe.start();
         seller = MppxSeller.start(stripe.baseUrl(), Map.of("MPP_NETWORK_ID", SELLER_PROFILE));
-        database = "mpp_it_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        try (Connection c = DriverManager.getConnection(PG + "postgres", PG_USER, PG_PASSWORD)) {
-            c.createStatement().execute("CREATE DATABASE " + database);
-        }
+        database = createDatabase("mpp_it");
         Path budgets = Files.createTempDirectory("it-dropin-budgets");
         // Sellers are denied by default: the mppx seller is allowed by its network profile, as mints know no host.
         Files.writeString(budgets.resolve("dropin.yaml"), """
@@ -234,13 +229,5 @@ class SptDropInIT {
                 .timeout(Duration.ofSeconds(90)).header("Authorization", "Bearer " + token).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         return new Reply(r.statusCode(), JSON.readTree(r.body()));
-    }
-
-    static String sha256(String s) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
