@@ -31,8 +31,9 @@ public class A2aTask extends PanacheEntityBase {
     @Column(name = "created_at")
     public Instant createdAt;
 
-    public static Optional<A2aTask> byMessage(String agent, String messageId) {
-        return find("agent = ?1 and messageId = ?2", agent, messageId).firstResultOptional();
+    /** Agent ids are unique only within a project: every lookup by agent names the project too. */
+    public static Optional<A2aTask> byMessage(String project, String agent, String messageId) {
+        return find("project = ?1 and agent = ?2 and messageId = ?3", project, agent, messageId).firstResultOptional();
     }
 
     public static List<A2aTask> bySubject(String subjectId) {
@@ -40,8 +41,8 @@ public class A2aTask extends PanacheEntityBase {
     }
 
     /** The agent's most recent tasks, newest first. */
-    public static List<A2aTask> ofAgent(String agent, int limit) {
-        return find("agent", Sort.descending("createdAt", "id"), agent).page(0, limit).list();
+    public static List<A2aTask> ofAgent(String project, String agent, int limit) {
+        return find("project = ?1 and agent = ?2", Sort.descending("createdAt", "id"), project, agent).page(0, limit).list();
     }
 
     /** Open tasks that someone asked to be pushed about: what the sweep re-checks. */

@@ -75,7 +75,7 @@ public class A2aTasks {
         Optional<PushTargets.Spec> push = pushSpec(params.path("configuration").path("taskPushNotificationConfig"));
         push.ifPresent(p -> checkPushUrl(p.url()));
 
-        Optional<A2aTask> known = QuarkusTransaction.requiringNew().call(() -> A2aTask.byMessage(agent.agentId(), messageId));
+        Optional<A2aTask> known = QuarkusTransaction.requiringNew().call(() -> A2aTask.byMessage(agent.project(), agent.agentId(), messageId));
         A2aTask task = known.orElseGet(() -> create(agent, subject, data, messageId, contextId));
         if (known.isEmpty()) {
             push.ifPresent(p -> pushTargets.createForTask(agent, task, p));
@@ -103,7 +103,7 @@ public class A2aTasks {
             });
         } catch (PersistenceException e) {
             // The same message sent twice at once: the other request created the task (and the record, once).
-            return QuarkusTransaction.requiringNew().call(() -> A2aTask.byMessage(agent.agentId(), messageId)).orElseThrow(() -> e);
+            return QuarkusTransaction.requiringNew().call(() -> A2aTask.byMessage(agent.project(), agent.agentId(), messageId)).orElseThrow(() -> e);
         }
     }
 
@@ -147,7 +147,7 @@ public class A2aTasks {
             throw A2aError.invalidParams("id", "the task id is required");
         }
         A2aTask task = QuarkusTransaction.requiringNew().call(() -> A2aTask.<A2aTask>findById(taskId));
-        if (task == null || !task.agent.equals(agent.agentId())) {
+        if (task == null || !task.project.equals(agent.project()) || !task.agent.equals(agent.agentId())) {
             throw A2aError.taskNotFound(taskId);
         }
         return task;
@@ -197,7 +197,7 @@ public class A2aTasks {
         int offset = offset(text(params, "pageToken"));
         boolean withArtifacts = params.path("includeArtifacts").asBoolean(false);
         List<Current> all = new ArrayList<>();
-        for (A2aTask t : QuarkusTransaction.requiringNew().call(() -> A2aTask.ofAgent(agent.agentId(), MAX_LISTED))) {
+        for (A2aTask t : QuarkusTransaction.requiringNew().call(() -> A2aTask.ofAgent(agent.project(), agent.agentId(), MAX_LISTED))) {
             if (contextId == null || contextId.equals(t.contextId)) {
                 all.add(new Current(t, state(t)));
             }

@@ -90,7 +90,7 @@ public class PushNotifier {
             if (event.isPresent()) {
                 queued += QuarkusTransaction.requiringNew().call(() -> {
                     int n = 0;
-                    for (PushTarget webhook : PushTarget.webhooksOf(event.get().agent())) {
+                    for (PushTarget webhook : PushTarget.webhooksOf(event.get().project(), event.get().agent())) {
                         if (webhook.eventList().contains(event.get().type())) {
                             n += insert(webhook.id, subjectId, event.get().version(), webhookBody(event.get()));
                         }

@@ -56,8 +56,9 @@ public class PushTarget extends PanacheEntityBase {
         return find("id = ?1 and taskId = ?2 and deletedAt is null", id, taskId).firstResultOptional();
     }
 
-    public static List<PushTarget> webhooksOf(String agent) {
-        return list("agent = ?1 and kind = ?2 and deletedAt is null", Sort.ascending("createdAt", "id"), agent, Kind.WEBHOOK);
+    public static List<PushTarget> webhooksOf(String project, String agent) {
+        return list("project = ?1 and agent = ?2 and kind = ?3 and deletedAt is null", Sort.ascending("createdAt", "id"),
+                project, agent, Kind.WEBHOOK);
     }
 
     public static List<PushTarget> allWebhooks() {

@@ -66,14 +66,14 @@ public class PushTargets {
     }
 
     public List<PushTarget> webhooks(AgentIdentity agent) {
-        return QuarkusTransaction.requiringNew().call(() -> PushTarget.webhooksOf(agent.agentId()));
+        return QuarkusTransaction.requiringNew().call(() -> PushTarget.webhooksOf(agent.project(), agent.agentId()));
     }
 
     /** Deleting is idempotent; nothing more is pushed to a deleted target, even what was already queued. */
     public boolean delete(AgentIdentity agent, PushTarget.Kind kind, String id) {
         return QuarkusTransaction.requiringNew().call(() -> {
             PushTarget t = PushTarget.findById(id);
-            if (t == null || t.kind != kind || !t.agent.equals(agent.agentId())) {
+            if (t == null || t.kind != kind || !t.project.equals(agent.project()) || !t.agent.equals(agent.agentId())) {
                 return false;
             }
             if (t.deletedAt == null) {

@@ -64,7 +64,8 @@ public class PushUrlGuard {
         if (!privateAllowed) {
             for (InetAddress address : addresses) {
                 if (SellerUrlGuard.isInternal(address)) {
-                    throw new Refused("host " + host + " resolves to a private, loopback, link-local or metadata address");
+                    throw new Refused("host " + host + " resolves to " + address.getHostAddress()
+                            + ", a private, loopback, link-local or metadata address");
                 }
             }
         }

@@ -316,6 +316,10 @@ public class AccessRequestService {
             }
             service = m.group(1);
         }
+        // Grants match resources and branches as globs: a "*" asked for (or copied from a denial) would become a grant
+        // for everything. The proposal is never broader than the request, so patterns are refused here.
+        refusePattern("resource", resource);
+        refusePattern("context.branch", context.get("branch"));
         return new Asked(service, List.copyOf(actions), resource, context, ttl, justification, derivedFrom);
     }
 
@@ -335,6 +339,13 @@ public class AccessRequestService {
             throw ApiProblem.badRequest("ttl is at most " + Durations.format(config.maxTtl()) + " (broker.access.max-ttl)");
         }
         return ttl;
+    }
+
+    private static void refusePattern(String field, String value) {
+        if (value != null && (value.contains("*") || value.contains("?"))) {
+            throw ApiProblem.badRequest(field + " " + quote(value) + " is a pattern (* or ?); ask for the exact "
+                    + (field.equals("resource") ? "resource" : "branch") + " needed, a grant is never broader than the request");
+        }
     }
 
     private static String resource(String text) {

@@ -119,21 +119,23 @@ public class Payment extends PanacheEntityBase {
     @Version
     public long version;
 
-    public static Optional<Payment> byIdempotencyKey(String agent, String key) {
-        return find("agent = ?1 and idempotencyKey = ?2", agent, key).firstResultOptional();
+    /** Agent ids are unique only within a project, so the project is part of the key's scope. */
+    public static Optional<Payment> byIdempotencyKey(String project, String agent, String key) {
+        return find("project = ?1 and agent = ?2 and idempotencyKey = ?3", project, agent, key).firstResultOptional();
     }
 
     /**
      * The agent's latest drop-in mint for the same amount and seller that a human has in hand (pending, approved and
      * not yet minted, or denied by a human) since {@code since}: a retried mint continues it instead of asking again.
      */
-    public static Optional<Payment> openMint(String agent, long amountMinor, String currency, String networkProfile,
-                                             Instant since) {
+    public static Optional<Payment> openMint(String project, String agent, long amountMinor, String currency,
+                                             String networkProfile, Instant since) {
         return find("kind = ?1 and agent = ?2 and amountMinor = ?3 and currency = ?4 and networkProfile = ?5"
-                        + " and status in ?6 and (status <> ?8 or approvedBy is not null) and createdAt >= ?7 order by createdAt desc",
+                        + " and status in ?6 and (status <> ?8 or approvedBy is not null) and createdAt >= ?7"
+                        + " and project = ?9 order by createdAt desc",
                 PaymentKind.SPT_MINT, agent, amountMinor, currency, networkProfile,
                 List.of(PaymentStatus.PENDING_APPROVAL, PaymentStatus.APPROVED, PaymentStatus.DENIED), since,
-                PaymentStatus.DENIED)
+                PaymentStatus.DENIED, project)
                 .firstResultOptional();
     }
 

@@ -82,7 +82,7 @@ public class PaymentService {
         }
         String requestHash = hash(agent, command);
         if (idempotencyKey != null) {
-            var existing = QuarkusTransaction.requiringNew().call(() -> Payment.byIdempotencyKey(agent.agentId(), idempotencyKey));
+            var existing = QuarkusTransaction.requiringNew().call(() -> Payment.byIdempotencyKey(agent.project(), agent.agentId(), idempotencyKey));
             if (existing.isPresent()) {
                 return replay(existing.get(), requestHash, inFlightWait);
             }
@@ -116,7 +116,7 @@ public class PaymentService {
         } catch (PersistenceException e) {
             if (idempotencyKey != null) {
                 // A concurrent request with the same key won the insert: answer with its payment.
-                var winner = QuarkusTransaction.requiringNew().call(() -> Payment.byIdempotencyKey(agent.agentId(), idempotencyKey));
+                var winner = QuarkusTransaction.requiringNew().call(() -> Payment.byIdempotencyKey(agent.project(), agent.agentId(), idempotencyKey));
                 if (winner.isPresent()) {
                     return replay(winner.get(), requestHash, inFlightWait);
                 }
@@ -142,8 +142,8 @@ public class PaymentService {
         String requestHash = mintHash(agent, command);
         Instant now = clock.instant();
         var existing = QuarkusTransaction.requiringNew().call(() -> idempotencyKey != null
-                ? Payment.byIdempotencyKey(agent.agentId(), idempotencyKey)
-                : Payment.openMint(agent.agentId(), command.amountMinor(), command.currency(), command.networkProfile(),
+                ? Payment.byIdempotencyKey(agent.project(), agent.agentId(), idempotencyKey)
+                : Payment.openMint(agent.project(), agent.agentId(), command.amountMinor(), command.currency(), command.networkProfile(),
                         now.minus(config.mintRetryWindow())));
         if (existing.isPresent()) {
             if (!existing.get().requestHash.equals(requestHash)) {
@@ -179,7 +179,7 @@ public class PaymentService {
             });
         } catch (PersistenceException e) {
             if (idempotencyKey != null) {
-                var winner = QuarkusTransaction.requiringNew().call(() -> Payment.byIdempotencyKey(agent.agentId(), idempotencyKey));
+                var winner = QuarkusTransaction.requiringNew().call(() -> Payment.byIdempotencyKey(agent.project(), agent.agentId(), idempotencyKey));
                 if (winner.isPresent()) {
                     return winner.get();
                 }
@@ -220,7 +220,7 @@ public class PaymentService {
     }
 
     private static String mintHash(AgentIdentity agent, MintCommand c) {
-        return sha256(String.join("\n", "spt-mint", agent.agentId(), Long.toString(c.amountMinor()), c.currency(),
+        return sha256(String.join("\n", "spt-mint", agent.project(), agent.agentId(), Long.toString(c.amountMinor()), c.currency(),
                 c.networkProfile()).getBytes(StandardCharsets.UTF_8));
     }
 
@@ -232,8 +232,10 @@ public class PaymentService {
     public Payment linkReceipt(AgentIdentity agent, String paymentId, ReportedReceipt reported) {
         Receipt receipt = receiptOf(reported);
         String id = QuarkusTransaction.requiringNew().call(() -> {
-            Payment p = paymentId != null ? Payment.findById(paymentId)
-                    : reported.spt() == null ? null : Payment.byAgentAndSpt(agent.agentId(), reported.spt()).orElse(null);
+            String target = paymentId != null ? paymentId
+                    : reported.spt() == null ? null : Payment.byAgentAndSpt(agent.agentId(), reported.spt()).map(q -> q.id).orElse(null);
+            // Locked: two reports at once, or a report racing settlement, are serialized, never a lost update or a 500.
+            Payment p = target == null ? null : Payment.findById(target, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
             if (p == null || !p.agent.equals(agent.agentId()) || !p.project.equals(agent.project())) {
                 throw ApiProblem.notFound(paymentId != null ? "no payment " + paymentId : "no payment of yours has this token");
             }
@@ -438,7 +440,7 @@ public class PaymentService {
     public Payment withdraw(AgentIdentity agent, String id) {
         QuarkusTransaction.requiringNew().run(() -> {
             Payment p = Payment.findById(id);
-            if (p == null || !p.agent.equals(agent.agentId())) {
+            if (p == null || !p.agent.equals(agent.agentId()) || !p.project.equals(agent.project())) {
                 throw ApiProblem.notFound("no payment " + id);
             }
             if (p.status != PaymentStatus.PENDING_APPROVAL) {

@@ -414,9 +414,18 @@ class AccessRequestsTest {
                 Map.<String, Object>of("justification", "x", "action", "stripe:charges:read", "ttl", "0s"),
                 Map.<String, Object>of("justification", "x", "actions", List.of("stripe:charges:read", "git:push")),
                 Map.<String, Object>of("justification", "x", "resource", "stripe.com/v1/charges"),
-                Map.<String, Object>of("justification", "x", "action", "git:push", "context", Map.of("branch", 7)))) {
+                Map.<String, Object>of("justification", "x", "action", "git:push", "context", Map.of("branch", 7)),
+                // patterns would make the grant broader than the request
+                Map.<String, Object>of("justification", "x", "action", "aws:s3:GetObject", "resource", "arn:aws:s3:::*"),
+                Map.<String, Object>of("justification", "x", "action", "aws:s3:GetObject", "resource", "arn:aws:s3:::ledger-?"),
+                Map.<String, Object>of("justification", "x", "action", "git:push", "resource", "acme/billing-ledger",
+                        "context", Map.of("branch", "*")))) {
             request(AGENT, bad).then().statusCode(400).contentType("application/problem+json");
         }
+        // a denial of a pattern cannot become a grant of that pattern either
+        authorize(AGENT, "aws:s3:DeleteObject", "arn:aws:s3:::*").then().statusCode(403);
+        request(AGENT, Map.of("justification", "x", "action", "aws:s3:DeleteObject")).then().statusCode(400)
+                .body("detail", org.hamcrest.Matchers.containsString("is a pattern"));
         // nothing to derive from: this agent was never denied
         request(QUIET_AGENT, Map.of("justification", "x")).then().statusCode(400)
                 .body("detail", org.hamcrest.Matchers.containsString("no denied access"));

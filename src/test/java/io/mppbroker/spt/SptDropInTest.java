@@ -42,6 +42,8 @@ class SptDropInTest {
     static final String AGENT = "spt-agent-token";
     static final String AGENT_2 = "spt-agent-2-token";
     static final String AGENT_3 = "spt-agent-3-token";
+    static final String AGENT_4 = "spt-agent-4-token";
+    static final String TWIN_AGENT = "spt-twin-agent-token";
     static final String APPROVER = "Bearer spt-approver-token";
     static final String SELLER_KEY = "sk_test_spt_seller_account";
 
@@ -323,6 +325,30 @@ class SptDropInTest {
                 .contentType("application/x-www-form-urlencoded").formParams(form)
                 .post("/stripe/v1/test_helpers/shared_payment/granted_tokens")
                 .then().statusCode(400).body("error.code", org.hamcrest.Matchers.equalTo("idempotency_error"));
+    }
+
+    @Test
+    void aSameNamedAgentOfAnotherProjectNeverGetsThisProjectsToken() {
+        // "spt-agent-4" exists in projects spt and spt-twin: same key, same form, yet two payments and two tokens.
+        Map<String, String> form = form(250, profile());
+        String key = "idem-" + UUID.randomUUID();
+        Response ours = given().header("Authorization", "Bearer " + AGENT_4).header("Idempotency-Key", key)
+                .contentType("application/x-www-form-urlencoded").formParams(form)
+                .post("/stripe/v1/test_helpers/shared_payment/granted_tokens");
+        Response theirs = given().header("Authorization", "Bearer " + TWIN_AGENT).header("Idempotency-Key", key)
+                .contentType("application/x-www-form-urlencoded").formParams(form)
+                .post("/stripe/v1/test_helpers/shared_payment/granted_tokens");
+        ours.then().statusCode(200);
+        theirs.then().statusCode(200);
+        org.junit.jupiter.api.Assertions.assertNotEquals(ours.path("id"), theirs.<String>path("id"));
+        org.junit.jupiter.api.Assertions.assertNotEquals(ours.path("metadata.mpp_broker_payment_id"),
+                theirs.<String>path("metadata.mpp_broker_payment_id"));
+        // and without a key, a retry-window match stays inside the project too
+        Map<String, String> held = form(5000, profile()); // ask tier: a human has it in hand
+        mint(AGENT_4, held).then().statusCode(409);
+        mint(TWIN_AGENT, held).then().statusCode(409)
+                .body("error.payment_id", org.hamcrest.Matchers.not(org.hamcrest.Matchers.equalTo(
+                        mint(AGENT_4, held).path("error.payment_id"))));
     }
 
     @Test
