@@ -239,8 +239,11 @@ class PolicyRegistryTest {
         PolicyRegistry shipped = new PolicyRegistry(config(Path.of("budgets")));
         ReloadReport report = shipped.reloadNow();
         assertEquals(Map.of(), report.rejected());
-        assertEquals(List.of("marketing", "research"), report.loaded());
+        assertEquals(List.of("marketing", "project-billing", "research"), report.loaded());
         assertEquals(Optional.of(new AgentIdentity("research-agent-1", "research")), shipped.agentByToken("agent-research-1-token"));
+        assertEquals(Optional.of(new AgentIdentity("billing-reconciler-1", "project-billing")),
+                shipped.agentByToken("agent-billing-reconciler-1-token"));
+        assertEquals(Optional.of(new ApproverIdentity("fin-lead", Set.of("project-billing"))), shipped.approverByToken("approver-fin-lead-token"));
         assertEquals(Optional.of(new AgentIdentity("research-agent-2", "research")), shipped.agentByToken("agent-research-2-token"));
         assertEquals(Optional.of(new AgentIdentity("campaign-agent", "marketing")), shipped.agentByToken("agent-marketing-1-token"));
         assertEquals(Optional.of(new ApproverIdentity("fin-approver-1", Set.of("research", "marketing"))),
