@@ -4,8 +4,6 @@ import io.mppbroker.approval.ApprovalResource;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The narrow-by-reply syntax for access requests. After "Narrow" the bot asks, with a forced reply, for
@@ -19,25 +17,15 @@ public final class NarrowReply {
     public static final String SYNTAX = "ttl=<2h> actions=<a,b> note=<text>";
     public static final String EXAMPLE = "ttl=2h note=only for the month-end run";
 
-    private static final Pattern PROMPT = Pattern.compile("\\ANarrow approval (apr_[A-Za-z0-9_-]{1,60})\\b");
-
     private NarrowReply() {}
 
     public static String prompt(String approvalId, String summary) {
-        return "Narrow approval " + approvalId + " (" + summary + ").\n"
-                + "Reply to this message with any of:\n"
-                + SYNTAX + "\n"
-                + "ttl shortens the grant, actions keeps only some of the requested actions (comma-separated), note is the "
-                + "rest of the message. Nothing can be widened. Start with \"deny\" to deny with a note instead.\n"
-                + "Example: " + EXAMPLE;
+        return ReplySyntax.prompt("Narrow", approvalId, summary, SYNTAX, "ttl shortens the grant, actions keeps only some "
+                + "of the requested actions (comma-separated), note is the rest of the message. Nothing can be widened.", EXAMPLE);
     }
 
     public static Optional<String> approvalIdOfPrompt(String promptText) {
-        if (promptText == null) {
-            return Optional.empty();
-        }
-        Matcher m = PROMPT.matcher(promptText);
-        return m.find() ? Optional.of(m.group(1)) : Optional.empty();
+        return ReplySyntax.approvalIdOfPrompt("Narrow", promptText);
     }
 
     public static ApprovalResource.DecisionBody parse(String reply) {

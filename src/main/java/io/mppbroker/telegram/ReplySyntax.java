@@ -4,6 +4,7 @@ import io.mppbroker.api.ApiProblem;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -16,6 +17,26 @@ import java.util.regex.Pattern;
 record ReplySyntax(String decision, Map<String, String> values, String note) {
 
     private static final Pattern PAIR = Pattern.compile("([A-Za-z_]+)=(\\S*)");
+
+    /**
+     * The forced-reply prompt: "{@code <Verb> approval <id> (<summary>).}" first, so a reply can be traced back to its
+     * approval. Only the bot writes prompts, so the id read back from one can be trusted.
+     */
+    static String prompt(String verb, String approvalId, String summary, String syntax, String meaning, String example) {
+        return verb + " approval " + approvalId + " (" + summary + ").\n"
+                + "Reply to this message with any of:\n"
+                + syntax + "\n"
+                + meaning + " Start with \"deny\" to deny with a note instead.\n"
+                + "Example: " + example;
+    }
+
+    static Optional<String> approvalIdOfPrompt(String verb, String promptText) {
+        if (promptText == null) {
+            return Optional.empty();
+        }
+        Matcher m = Pattern.compile("\\A" + verb + " approval (apr_[A-Za-z0-9_-]{1,60})\\b").matcher(promptText);
+        return m.find() ? Optional.of(m.group(1)) : Optional.empty();
+    }
 
     static ReplySyntax parse(String reply, Set<String> keys, String syntax) {
         String rest = reply == null ? "" : reply.strip();

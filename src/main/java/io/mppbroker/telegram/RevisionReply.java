@@ -5,8 +5,6 @@ import io.mppbroker.approval.ApprovalResource;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The revise-by-reply syntax. After "Revise" the bot asks, with a forced reply, for
@@ -20,26 +18,15 @@ public final class RevisionReply {
     public static final String SYNTAX = "amount=<max> budget=<task budget> ttl=<72h> note=<text>";
     public static final String EXAMPLE = "budget=400.00 ttl=72h note=skip DE and FR";
 
-    /** The prompt names the approval in its first line; only the bot writes prompts, so the id can be trusted. */
-    private static final Pattern PROMPT = Pattern.compile("\\ARevise approval (apr_[A-Za-z0-9_-]{1,60})\\b");
-
     private RevisionReply() {}
 
     public static String prompt(String approvalId, String summary) {
-        return "Revise approval " + approvalId + " (" + summary + ").\n"
-                + "Reply to this message with any of:\n"
-                + SYNTAX + "\n"
-                + "amount caps this payment, budget raises the task budget for ttl (default 72h), note is the rest of "
-                + "the message. Start with \"deny\" to deny with a note instead.\n"
-                + "Example: " + EXAMPLE;
+        return ReplySyntax.prompt("Revise", approvalId, summary, SYNTAX, "amount caps this payment, budget raises the task "
+                + "budget for ttl (default 72h), note is the rest of the message.", EXAMPLE);
     }
 
     public static Optional<String> approvalIdOfPrompt(String promptText) {
-        if (promptText == null) {
-            return Optional.empty();
-        }
-        Matcher m = PROMPT.matcher(promptText);
-        return m.find() ? Optional.of(m.group(1)) : Optional.empty();
+        return ReplySyntax.approvalIdOfPrompt("Revise", promptText);
     }
 
     /** The reply as the API's decision body; 400 ApiProblem naming what is wrong. */
