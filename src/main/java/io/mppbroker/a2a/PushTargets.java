@@ -110,8 +110,9 @@ public class PushTargets {
     }
 
     /** Scheme, host, port and path: never the query or fragment. */
+    /** Logs and audit lines show where a push goes, never the path or query: webhook URLs often carry a secret there. */
     static String shown(URI url) {
-        return url.getScheme() + "://" + url.getRawAuthority() + (url.getRawPath() == null ? "" : url.getRawPath());
+        return url.getScheme() + "://" + url.getRawAuthority() + "/…";
     }
 
     private static AuditEntry line(String event, AgentIdentity agent, String taskId, URI url, String reason) {
