@@ -6,6 +6,7 @@ import io.mppbroker.approval.Approval;
 import io.mppbroker.approval.ApprovalDecision;
 import io.mppbroker.approval.ApprovalService;
 import io.mppbroker.audit.AccessAuditEntry;
+import io.mppbroker.audit.AuditChain;
 import io.mppbroker.audit.AuditEvent;
 import io.mppbroker.audit.AuditTrail;
 import io.mppbroker.auth.Callers;
@@ -51,17 +52,20 @@ public class AccessRequestService {
     private final GrantService grants;
     private final AccessService access;
     private final AuditTrail audit;
+    private final AuditChain chain;
     private final Changes changes;
     private final AccessConfig config;
     private final Clock clock = Clock.systemUTC();
 
     public AccessRequestService(PolicyRegistry policies, ApprovalService approvals, GrantService grants,
-                                AccessService access, AuditTrail audit, Changes changes, AccessConfig config) {
+                                AccessService access, AuditTrail audit, AuditChain chain, Changes changes,
+                                AccessConfig config) {
         this.policies = policies;
         this.approvals = approvals;
         this.grants = grants;
         this.access = access;
         this.audit = audit;
+        this.chain = chain;
         this.changes = changes;
         this.config = config;
     }
@@ -324,6 +328,7 @@ public class AccessRequestService {
     }
 
     private Optional<AuditEvent> lastDenial(AgentIdentity agent) {
+        chain.sealPending(); // a denial the agent got a moment ago may still be waiting for its seal
         return QuarkusTransaction.requiringNew().call(() -> AuditEvent.<AuditEvent>find(
                 "agent = ?1 and project = ?2 and event = ?3 and decision = 'DENY' and action is not null",
                 Sort.descending("seq"), agent.agentId(), agent.project(), AccessAuditEntry.EVENT).firstResultOptional());

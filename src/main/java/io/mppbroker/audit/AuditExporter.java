@@ -26,8 +26,8 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.jboss.logging.Logger;
 
 /**
- * The one writer of the audit files. It appends committed {@code audit_event} rows in seq order, woken after
- * each commit and at least every second, and adds a signed checkpoint every {@code broker.audit.checkpoint-lines}
+ * The one writer of the audit files. It appends sealed {@code audit_event} rows in seq order, woken after
+ * each sealing (see {@link AuditChain}) and at least every second, and adds a signed checkpoint every {@code broker.audit.checkpoint-lines}
  * lines or {@code broker.audit.checkpoint-interval}. At start it picks up where the files end, so lines committed
  * before a crash but never written reach the file then. Verification runs under the same lock, so it never
  * reads a line being written.
@@ -51,7 +51,7 @@ public class AuditExporter {
 
     private final AuditConfig config;
     private final AuditKeyring keyring;
-    private final AuditTrail trail;
+    private final AuditChain chain;
     private final EntityManager em;
     private final Clock clock = Clock.systemUTC();
     private final ReentrantLock lock = new ReentrantLock();
@@ -72,11 +72,11 @@ public class AuditExporter {
     private Thread thread;
     private String lastError;
 
-    public AuditExporter(AuditConfig config, AuditKeyring keyring, AuditTrail trail, EntityManager em,
+    public AuditExporter(AuditConfig config, AuditKeyring keyring, AuditChain chain, EntityManager em,
                          AgroalDataSource dataSource) {
         this.config = config;
         this.keyring = keyring;
-        this.trail = trail;
+        this.chain = chain;
         this.em = em;
         this.lease = new Lease(dataSource, LEASE_KEY, "audit-exporter");
     }
@@ -127,7 +127,7 @@ public class AuditExporter {
         try {
             open();
             exporting = true;
-            exportPending();
+            exportSealed();
         } finally {
             lock.unlock();
         }
@@ -146,7 +146,7 @@ public class AuditExporter {
     }
 
 
-    void committed(@Observes(during = TransactionPhase.AFTER_SUCCESS) AuditTrail.LineCommitted event) {
+    void sealed(@Observes(during = TransactionPhase.AFTER_SUCCESS) AuditChain.LinesSealed event) {
         if (wake.availablePermits() == 0) wake.release();
     }
 
@@ -161,7 +161,7 @@ public class AuditExporter {
                     continue;
                 }
                 if (!exporting) takeOver();
-                exportPending();
+                exportSealed();
                 if (checkpointDue()) checkpointNow();
                 lastError = null;
             } catch (InterruptedException e) {
@@ -186,17 +186,23 @@ public class AuditExporter {
         lock.lock();
         try {
             if (!exporting) return Optional.empty();
-            Optional<Long> seq = QuarkusTransaction.requiringNew().call(() -> trail.checkpoint(keyring.signingKey(), clock.instant()));
+            Optional<Long> seq = QuarkusTransaction.requiringNew().call(() -> chain.checkpoint(keyring.signingKey(), clock.instant()));
             lastCheckpoint = clock.instant();
-            exportPending();
+            exportSealed();
             return seq;
         } finally {
             lock.unlock();
         }
     }
 
-    /** Writes every committed line not yet in the file; returns the seq the file now ends at. */
+    /** Writes every line committed so far (sealing what is pending first); returns the seq the file now ends at. */
     public long exportPending() {
+        chain.sealPending();
+        return exportSealed();
+    }
+
+    /** Writes the sealed lines not yet in the file; returns the seq the file now ends at. */
+    private long exportSealed() {
         lock.lock();
         try {
             if (halted != null || !exporting) return exportedSeq;
@@ -292,14 +298,16 @@ public class AuditExporter {
         if (exporting) {
             lock.lock();
             try {
+                chain.sealPending();
                 long committedHead = QuarkusTransaction.requiringNew().call(this::readHead).seq;
-                exportPending();
+                exportSealed();
                 return verifyFiles(committedHead);
             } finally {
                 lock.unlock();
             }
         }
         // Another node writes the (shared) files: give it a moment to reach the head seen now.
+        chain.sealPending();
         long committedHead = QuarkusTransaction.requiringNew().call(this::readHead).seq;
         Instant until = clock.instant().plus(STANDBY_VERIFY_WAIT);
         AuditReport report = verifyFiles(committedHead);

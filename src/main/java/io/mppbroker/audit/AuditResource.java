@@ -27,10 +27,12 @@ public class AuditResource {
 
     private final Callers callers;
     private final AuditExporter exporter;
+    private final AuditChain chain;
 
-    public AuditResource(Callers callers, AuditExporter exporter) {
+    public AuditResource(Callers callers, AuditExporter exporter, AuditChain chain) {
         this.callers = callers;
         this.exporter = exporter;
+        this.chain = chain;
     }
 
     @GET
@@ -90,6 +92,7 @@ public class AuditResource {
         String p = scopeProject;
         String a = scopeAgent;
         String t = scopeTask;
+        chain.sealPending(); // the caller's own steps that just committed are in the chain too
         // One line more than the page tells whether a next page exists without a count query.
         List<AuditEvent> rows = QuarkusTransaction.requiringNew().call(() ->
                 AuditEvent.forSession(p, a, t, afterSeq, pageSize + 1));

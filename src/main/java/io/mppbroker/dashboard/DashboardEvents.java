@@ -2,7 +2,7 @@ package io.mppbroker.dashboard;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.mppbroker.audit.AuditTrail;
+import io.mppbroker.audit.AuditChain;
 import io.mppbroker.events.Changes;
 import io.mppbroker.policy.ApproverIdentity;
 import io.quarkus.runtime.ShutdownEvent;
@@ -128,7 +128,7 @@ public class DashboardEvents {
         scheduleRebuild();
     }
 
-    void onAuditLine(@Observes(during = TransactionPhase.AFTER_SUCCESS) AuditTrail.LineCommitted line) {
+    void onAuditLines(@Observes(during = TransactionPhase.AFTER_SUCCESS) AuditChain.LinesSealed sealed) {
         scheduleRebuild();
     }
 

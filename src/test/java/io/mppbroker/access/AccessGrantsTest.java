@@ -49,6 +49,7 @@ class AccessGrantsTest {
     }
 
     static Map<String, Object> lastAccessLine(String agent) {
+        AccessRequestsTest.sealAuditLines();
         return QuarkusTransaction.requiringNew().call(() -> AuditEvent.<AuditEvent>find("agent = ?1 and event = ?2",
                 Sort.descending("seq"), agent, "access").firstResult().line);
     }

@@ -13,10 +13,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.mppbroker.audit.AuditChain;
 import io.mppbroker.audit.AuditEvent;
 import io.mppbroker.payment.FakeStripeResource;
 import io.mppbroker.slack.FakeSlackResource;
 import io.mppbroker.testkit.FakeSlack;
+import io.quarkus.arc.Arc;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.panache.common.Sort;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -468,9 +470,15 @@ class AccessRequestsTest {
     }
 
     static List<Map<String, Object>> accessLines(String accessRequestId) {
+        sealAuditLines();
         return QuarkusTransaction.requiringNew().call(() -> AuditEvent.<AuditEvent>list("project = ?1", Sort.ascending("seq"), "grants")
                 .stream().map(e -> e.line).filter(l -> accessRequestId.equals(l.get("access_request_id")))
                 .filter(l -> !String.valueOf(l.get("event")).startsWith("notif")).toList());
+    }
+
+    /** Lines are sealed into the chain (and so into audit_event) just after their step commits; read them sealed. */
+    static void sealAuditLines() {
+        Arc.container().instance(AuditChain.class).get().sealPending();
     }
 
     static List<String> events(List<Map<String, Object>> lines) {
@@ -478,6 +486,7 @@ class AccessRequestsTest {
     }
 
     static Map<String, Object> lastLine(String agent, String event) {
+        sealAuditLines();
         return QuarkusTransaction.requiringNew().call(() -> AuditEvent.<AuditEvent>find("agent = ?1 and event = ?2",
                 Sort.descending("seq"), agent, event).firstResult().line);
     }

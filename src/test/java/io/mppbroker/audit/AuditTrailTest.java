@@ -32,9 +32,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -59,6 +61,8 @@ class AuditTrailTest {
 
     @Inject
     AuditTrail trail;
+    @Inject
+    AuditChain chain;
     @Inject
     AuditExporter exporter;
     @Inject
@@ -171,6 +175,7 @@ class AuditTrailTest {
         for (Future<?> f : done) f.get();
         pool.shutdown();
 
+        chain.sealPending();
         List<Object[]> rows = dbLines(before);
         assertEquals(8 * 24, rows.size());
         assertEquals(before + 8 * 24, head());
@@ -198,6 +203,44 @@ class AuditTrailTest {
         assertEquals("ok", report.getString("status"), report.prettify());
         assertEquals(head(), report.getLong("last_seq"));
         assertEquals(file.size(), report.getLong("lines"));
+    }
+
+    @Test
+    @Order(2)
+    void aStepThatCommitsLateIsSealedAfterTheLinesThatCommittedBeforeIt() throws Exception {
+        chain.sealPending();
+        long before = head();
+        String reason = "late " + UUID.randomUUID();
+        CountDownLatch recorded = new CountDownLatch(1);
+        CountDownLatch mayCommit = new CountDownLatch(1);
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        // The slow step records first (the smaller id) and commits last.
+        Future<?> slow = pool.submit(() -> QuarkusTransaction.requiringNew().run(() -> {
+            trail.record(entry(reason + " slow"));
+            recorded.countDown();
+            try {
+                assertTrue(mayCommit.await(30, TimeUnit.SECONDS));
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        }));
+        assertTrue(recorded.await(30, TimeUnit.SECONDS));
+        record(reason + " quick");
+        chain.sealPending();
+        List<Object[]> sealedFirst = dbLines(before);
+        assertEquals(1, sealedFirst.size(), "only the committed line is sealed");
+        assertTrue(((String) sealedFirst.get(0)[1]).contains(reason + " quick"));
+
+        mayCommit.countDown();
+        slow.get(30, TimeUnit.SECONDS);
+        pool.shutdown();
+        chain.sealPending();
+        List<Object[]> rows = dbLines(before);
+        assertEquals(2, rows.size(), "the late line is not lost: it follows in the chain");
+        assertTrue(((String) rows.get(1)[1]).contains(reason + " slow"));
+        assertEquals(before + 2, head());
+        JsonPath report = verifyEndpoint();
+        assertEquals("ok", report.getString("status"), report.prettify());
     }
 
     @Test
@@ -317,9 +360,13 @@ class AuditTrailTest {
     @Order(6)
     void theHeadOnlyMovesForwardAndRowsCannotBeChanged() {
         record("a row to try to change");
+        chain.sealPending();
         Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> QuarkusTransaction.requiringNew().run(() ->
                 em.createNativeQuery("UPDATE audit_chain_head SET seq = seq - 1").executeUpdate()));
         assertNotNull(e);
+        org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> QuarkusTransaction.requiringNew().run(() ->
+                em.createNativeQuery("UPDATE audit_chain_head SET seq = seq + 3").executeUpdate()),
+                "the head cannot move over lines that are not in the chain");
         org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> QuarkusTransaction.requiringNew().run(() ->
                 em.createNativeQuery("UPDATE audit_event SET reason = 'x' WHERE seq = (SELECT max(seq) FROM audit_event)").executeUpdate()));
         assertEquals("ok", verifyEndpoint().getString("status"));
