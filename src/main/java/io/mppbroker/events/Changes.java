@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -66,9 +67,11 @@ public class Changes {
             s.add(future);
             return s;
         });
-        return Uni.createFrom().completionStage(future)
-                .ifNoItem().after(wait).recoverWithItem((Void) null)
-                .onTermination().invoke(() -> forget(id, future));
+        // Callers register before they read and often find they need not wait: the registration ends by itself
+        // after `wait`, subscribed or not, so a record that never changes again leaves nothing behind.
+        future.completeOnTimeout(null, wait.toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((ignored, error) -> forget(id, future));
+        return Uni.createFrom().completionStage(future);
     }
 
     /** Announces a committed change of the record: to this node at once, to the others over RabbitMQ. */

@@ -18,6 +18,7 @@ import io.mppbroker.revision.PolicyOverlay;
 import io.mppbroker.revision.Revisions;
 import io.mppbroker.seller.SellerUrlGuard;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.PersistenceException;
 import java.net.URI;
@@ -316,10 +317,18 @@ public class PaymentService {
         // The first request may be in flight on another node; a wake-up may end the wait early (re-check), so loop.
         Instant until = clock.instant().plus(inFlightWait);
         Payment p = existing;
-        while (p.status == PaymentStatus.PROCESSING && clock.instant().isBefore(until)) {
+        while (p.status == PaymentStatus.PROCESSING) {
             Duration left = Duration.between(clock.instant(), until);
-            updates.nextChange(existing.id, left).await().atMost(left.plusSeconds(1));
+            if (left.isNegative() || left.isZero()) {
+                break;
+            }
+            // Registered before the re-read: a change committed in between wakes this wait instead of being missed.
+            Uni<Void> change = updates.nextChange(existing.id, left);
             p = find(existing.id);
+            if (p.status != PaymentStatus.PROCESSING) {
+                break; // the registration lapses by itself
+            }
+            change.await().atMost(left.plusSeconds(1));
         }
         return view(p);
     }
