@@ -67,7 +67,10 @@ public class PushNotifier {
             return;
         }
         int queued = 0;
-        List<A2aTask> tasks = QuarkusTransaction.requiringNew().call(() -> A2aTask.bySubject(subjectId));
+        // Most changes interest nobody (no A2A task follows the record, no webhook exists): one short read tells.
+        Interested interested = QuarkusTransaction.requiringNew().call(() -> new Interested(A2aTask.bySubject(subjectId),
+                PushTarget.count("kind = ?1 and deletedAt is null", PushTarget.Kind.WEBHOOK) > 0));
+        List<A2aTask> tasks = interested.tasks();
         if (!tasks.isEmpty()) {
             SubjectState state = subject.state(subjectId);
             for (A2aTask task : tasks) {
@@ -83,9 +86,7 @@ public class PushNotifier {
                 });
             }
         }
-        boolean anyWebhook = QuarkusTransaction.requiringNew().call(() -> PushTarget.count(
-                "kind = ?1 and deletedAt is null", PushTarget.Kind.WEBHOOK) > 0);
-        if (anyWebhook) {
+        if (interested.anyWebhook()) {
             Optional<AgentEvent> event = subject.event(subjectId);
             if (event.isPresent()) {
                 queued += QuarkusTransaction.requiringNew().call(() -> {
@@ -103,6 +104,8 @@ public class PushNotifier {
             worker.drainSoon();
         }
     }
+
+    private record Interested(List<A2aTask> tasks, boolean anyWebhook) {}
 
     private int insert(String targetId, String subjectId, String version, String payload) {
         return em.createNativeQuery("""
