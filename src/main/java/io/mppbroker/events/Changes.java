@@ -11,6 +11,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -33,8 +34,10 @@ public class Changes {
     public static final String CLUSTER_OUT = "changes-out";
     public static final String CLUSTER_IN = "changes-in";
 
-    /** Per record, one future per waiting request; a request that times out removes its own. */
+    /** Per record, one future per registration; each removes itself when it completes or its wait ends. */
     private final Map<String, Set<CompletableFuture<Void>>> waiters = new ConcurrentHashMap<>();
+    /** Registrations someone is waiting on now: the requests held open on this node. */
+    private final AtomicInteger waiting = new AtomicInteger();
     private final Emitter<String> changes;
     private final ChangesExchange exchange;
     private final Event<Changed> observers;
@@ -71,7 +74,9 @@ public class Changes {
         // after `wait`, subscribed or not, so a record that never changes again leaves nothing behind.
         future.completeOnTimeout(null, wait.toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((ignored, error) -> forget(id, future));
-        return Uni.createFrom().completionStage(future);
+        return Uni.createFrom().completionStage(future)
+                .onSubscription().invoke(waiting::incrementAndGet)
+                .onTermination().invoke(waiting::decrementAndGet);
     }
 
     /** Announces a committed change of the record: to this node at once, to the others over RabbitMQ. */
@@ -107,8 +112,13 @@ public class Changes {
         });
     }
 
-    /** Requests currently held open on this node. */
+    /** Requests currently held open on this node (waiting for a change, not merely registered for one). */
     public int held() {
+        return waiting.get();
+    }
+
+    /** Registrations not yet ended, awaited or not (each ends by itself after its wait). */
+    int registrations() {
         return waiters.values().stream().mapToInt(Set::size).sum();
     }
 }

@@ -29,13 +29,26 @@ class ChangesTest {
 
     @Test
     void aRegistrationNobodyWaitsOnLapsesByItself() throws InterruptedException {
-        int before = changes.held();
+        int before = changes.registrations();
+        int heldBefore = changes.held();
         changes.nextChange("pay_" + UUID.randomUUID(), Duration.ofMillis(300)); // the caller found the payment final
-        assertEquals(before + 1, changes.held());
+        assertEquals(before + 1, changes.registrations());
+        assertEquals(heldBefore, changes.held(), "registered, but nobody is held");
         Instant until = Instant.now().plusSeconds(10);
-        while (changes.held() > before && Instant.now().isBefore(until)) {
+        while (changes.registrations() > before && Instant.now().isBefore(until)) {
             Thread.sleep(50);
         }
-        assertTrue(changes.held() <= before, "the registration is gone: " + changes.held() + " held");
+        assertTrue(changes.registrations() <= before, "the registration is gone: " + changes.registrations() + " left");
+    }
+
+    @Test
+    void aHeldRequestCountsWhileItWaits() {
+        int before = changes.held();
+        String id = "pay_" + UUID.randomUUID();
+        var waiting = changes.nextChange(id, Duration.ofSeconds(30)).subscribeAsCompletionStage();
+        assertEquals(before + 1, changes.held());
+        changes.changed(id);
+        waiting.toCompletableFuture().orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join();
+        assertEquals(before, changes.held(), "answered, no longer held");
     }
 }

@@ -35,8 +35,11 @@ public final class Summary {
         jmh(dir, s);
         Optional<JsonNode> payments = newest(dir, "payments-");
         payments.ifPresent(p -> payments(p, s));
-        Optional<JsonNode> holds = newest(dir, "holds-");
-        holds.ifPresent(h -> holds(h, s));
+        List<JsonNode> allHolds = all(dir, "holds-");
+        Optional<JsonNode> holds = allHolds.stream().findFirst();
+        for (JsonNode h : allHolds) {
+            holds(h, s);
+        }
         s.append("\nRun: ").append(dir.getFileName()).append("; machine: ")
                 .append(payments.or(() -> holds).map(n -> n.path("machine").toString()).orElse("(no e2e results)"))
                 .append("\n");
@@ -118,18 +121,36 @@ public final class Summary {
                 .append(") | equal |\n");
     }
 
+    /** One holds run: how many were held, the heap with all held, and approval (or denial) call to the agent's answer. */
     private static void holds(JsonNode h, StringBuilder s) {
         JsonNode with = h.path("with_holds");
         JsonNode lat = h.path("decision_to_agent_response_ms");
-        s.append("| Holds: registered on one node | ").append(h.path("holds_registered").asInt()).append(" of ")
-                .append(h.path("holds").asInt()).append(" | 10,000 |\n");
-        s.append("| Holds: heap used (after GC) / RSS with all held | ")
+        String run = String.format("%,d held, %s at %d/s", h.path("holds").asInt(), h.path("decision").asText("approve"),
+                h.path("approve_rate_per_s").asInt());
+        s.append("| Holds (").append(run).append("): registered on one node | ").append(h.path("holds_registered").asInt())
+                .append(" of ").append(h.path("holds").asInt()).append(" | 10,000 |\n");
+        s.append("| Holds (").append(run).append("): heap used (after GC) / RSS with all held | ")
                 .append(String.format("%.0f MiB / %.0f MiB (max heap %.0f MiB)", with.path("heap_used_after_gc_mib").asDouble(),
                         with.path("rss_mib").asDouble(), with.path("heap_max_mib").asDouble()))
                 .append(" | ≤ 512 MiB heap |\n");
-        s.append("| Holds: approval → agent response p50 / p99 | ")
+        s.append("| Holds (").append(run).append("): decision call → agent response p50 / p99 | ")
                 .append(String.format("%.1f / %.1f ms", lat.path("p50").asDouble(), lat.path("p99").asDouble()))
                 .append(" | p99 ≤ 50 ms |\n");
+    }
+
+    /** Every result file with the prefix, largest run first (then oldest first). */
+    private static List<JsonNode> all(Path dir, String prefix) throws IOException {
+        List<Path> files = new ArrayList<>();
+        try (Stream<Path> list = Files.list(dir)) {
+            list.filter(f -> f.getFileName().toString().startsWith(prefix) && f.toString().endsWith(".json")).forEach(files::add);
+        }
+        files.sort(null);
+        List<JsonNode> nodes = new ArrayList<>();
+        for (Path f : files) {
+            nodes.add(JSON.readTree(f.toFile()));
+        }
+        nodes.sort((a, b) -> Integer.compare(b.path("holds").asInt(), a.path("holds").asInt()));
+        return nodes;
     }
 
     private static Optional<JsonNode> newest(Path dir, String prefix) throws IOException {
