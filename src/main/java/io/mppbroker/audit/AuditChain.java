@@ -33,7 +33,8 @@ import org.jboss.logging.Logger;
  * per payment). Now a step only inserts its line into {@code audit_pending} ({@link AuditTrail}); the sealer takes
  * the head lock, moves what has committed into {@code audit_event} in recording order and advances the head once,
  * so one flush seals a whole batch. Causality is kept: a step that committed before another started was
- * recorded with a smaller id, and any batch that sees the later line also sees the earlier one.
+ * recorded with a smaller id, and any batch that sees the later line also sees the earlier one. (Steps that
+ * overlap in time are ordered by when they recorded, which for conflicting steps is after their row locks.)
  * <p>
  * Who seals: a thread on every node, woken after each commit that recorded a line and at least every second
  * (which also seals what a crashed node left pending); nodes take turns on the head lock. Readers that must see
@@ -99,14 +100,15 @@ public class AuditChain {
     }
 
     /**
-     * Appends a signed checkpoint covering the whole chain, sealing what is pending first, unless the chain is
-     * empty or already ends with a checkpoint. Returns the checkpoint's seq.
+     * Appends a signed checkpoint covering the whole chain, unless the chain is empty or already ends with a
+     * checkpoint. Returns the checkpoint's seq. Seals what is pending first (call {@link #sealPending()} before,
+     * so that here it is one batch at most); with a backlog beyond one batch there is no checkpoint this time.
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public Optional<Long> checkpoint(AuditKeys.SigningKey key, Instant now) {
         AuditChainHead head = lockHead();
-        while (sealBatch(head) == BATCH) {
-            // seal everything committed so far, under the one lock
+        if (sealBatch(head) == BATCH) {
+            return Optional.empty(); // a backlog: sealed batch by batch first, signed at the next checkpoint
         }
         if (head.seq == head.chainStartSeq) {
             return Optional.empty();
@@ -125,7 +127,8 @@ public class AuditChain {
     }
 
     private boolean anyPending() {
-        return (Boolean) em.createNativeQuery("SELECT EXISTS (SELECT 1 FROM audit_pending)").getSingleResult();
+        // By the primary key, not a scan: the table churns, and a scan would walk its dead rows.
+        return !em.createNativeQuery("SELECT 1 FROM audit_pending ORDER BY id LIMIT 1").getResultList().isEmpty();
     }
 
     private AuditChainHead lockHead() {
@@ -171,7 +174,7 @@ public class AuditChain {
         row.persist();
     }
 
-    /** One UPDATE per batch; the head's trigger checks that the lines it moves over are there and chained (V13). */
+    /** One UPDATE per batch; the head's trigger checks that the lines it moves over are there, gapless and linked (V13). */
     private void advance(AuditChainHead head, long seq, String hash) {
         em.flush(); // the lines first, so the trigger finds them
         head.seq = seq;

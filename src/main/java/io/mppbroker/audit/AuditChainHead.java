@@ -6,7 +6,7 @@ import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 
-/** The single row naming the last line of the audit chain; recorders lock it to take the next seq. */
+/** The single row naming the last line of the audit chain; the sealer ({@link AuditChain}) locks it to assign seqs. */
 @Entity
 @Table(name = "audit_chain_head")
 public class AuditChainHead extends PanacheEntityBase {

@@ -24,7 +24,7 @@ import org.hibernate.type.SqlTypes;
 @Table(name = "audit_event")
 public class AuditEvent extends PanacheEntityBase {
 
-    /** The line's position in the hash chain, assigned under the chain head lock (see {@link AuditTrail}). */
+    /** The line's position in the hash chain, assigned under the chain head lock (see {@link AuditChain}). */
     @Id
     public Long seq;
 

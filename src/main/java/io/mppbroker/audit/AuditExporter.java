@@ -186,6 +186,7 @@ public class AuditExporter {
         lock.lock();
         try {
             if (!exporting) return Optional.empty();
+            chain.sealPending(); // in batches of their own; the checkpoint's transaction then seals little or nothing
             Optional<Long> seq = QuarkusTransaction.requiringNew().call(() -> chain.checkpoint(keyring.signingKey(), clock.instant()));
             lastCheckpoint = clock.instant();
             exportSealed();
@@ -224,7 +225,7 @@ public class AuditExporter {
 
     private boolean append(Row row) throws IOException {
         if (row.seq != exportedSeq + 1) {
-            // Cannot happen while the head lock orders commits; wait rather than write a gap.
+            // Cannot happen: seqs are assigned under the head lock in the sealing transaction; wait rather than write a gap.
             LOG.warnf("audit line seq %d is not committed yet while seq %d is; waiting", exportedSeq + 1, row.seq);
             return false;
         }

@@ -2,6 +2,7 @@ package io.mppbroker.audit;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
+import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -18,9 +19,11 @@ public class AuditTrail {
 
     public static final String ACTION_PAY = "mpp:pay";
 
+    private final EntityManager em;
     private final Event<LineRecorded> recorded;
 
-    public AuditTrail(Event<LineRecorded> recorded) {
+    public AuditTrail(EntityManager em, Event<LineRecorded> recorded) {
+        this.em = em;
         this.recorded = recorded;
     }
 
@@ -40,6 +43,9 @@ public class AuditTrail {
     }
 
     private void recordLine(Map<String, Object> line) {
+        // The caller's changes first, so its row locks are taken before the line gets its place in the recording
+        // order: of two conflicting steps, the one that won the locks records (and is chained) first.
+        em.flush();
         AuditPending pending = new AuditPending();
         pending.line = line;
         pending.persist();

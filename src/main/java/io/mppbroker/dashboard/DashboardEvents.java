@@ -35,8 +35,8 @@ import org.jboss.logging.Logger;
  *
  * <p>What triggers a look: every {@link Changes.Changed} wake-up (a payment created, parked, approved,
  * denied, paid, escalated or withdrawn, on any channel; across nodes when the changes channel is
- * mapped to a message broker), and every audit line committed on this node (an access decision changes no
- * record, only a session). Wake-ups within {@value #COALESCE_MILLIS} ms are coalesced into one rebuild
+ * mapped to a message broker), and every batch of audit lines this node seals (an access decision changes no
+ * record, only a session; lines another node sealed show at the 10 s re-read). Wake-ups within {@value #COALESCE_MILLIS} ms are coalesced into one rebuild
  * per approver; board and sessions are re-read from the database and each is sent only to streams whose last
  * one differs (compared as JSON text), so a stream never receives the same board twice. A rebuild also runs every
  * 10 s as a safety net for a lost wake-up, and idle streams get a {@code ping} event every

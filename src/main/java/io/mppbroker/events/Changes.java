@@ -11,6 +11,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
@@ -74,9 +75,15 @@ public class Changes {
         // after `wait`, subscribed or not, so a record that never changes again leaves nothing behind.
         future.completeOnTimeout(null, wait.toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((ignored, error) -> forget(id, future));
-        return Uni.createFrom().completionStage(future)
-                .onSubscription().invoke(waiting::incrementAndGet)
-                .onTermination().invoke(waiting::decrementAndGet);
+        // Counted once per subscription: a chain cancelled after the change fired terminates this Uni a second time.
+        return Uni.createFrom().deferred(() -> {
+            AtomicBoolean ended = new AtomicBoolean();
+            return Uni.createFrom().completionStage(future)
+                    .onSubscription().invoke(waiting::incrementAndGet)
+                    .onTermination().invoke(() -> {
+                        if (ended.compareAndSet(false, true)) waiting.decrementAndGet();
+                    });
+        });
     }
 
     /** Announces a committed change of the record: to this node at once, to the others over RabbitMQ. */
@@ -117,8 +124,9 @@ public class Changes {
         return waiting.get();
     }
 
-    /** Registrations not yet ended, awaited or not (each ends by itself after its wait). */
-    int registrations() {
-        return waiters.values().stream().mapToInt(Set::size).sum();
+    /** The record's registrations not yet ended, awaited or not (each ends by itself after its wait). */
+    int registrations(String id) {
+        Set<CompletableFuture<Void>> set = waiters.get(id);
+        return set == null ? 0 : set.size();
     }
 }

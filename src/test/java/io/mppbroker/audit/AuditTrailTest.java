@@ -368,6 +368,12 @@ class AuditTrailTest {
                 em.createNativeQuery("UPDATE audit_chain_head SET seq = seq + 3").executeUpdate()),
                 "the head cannot move over lines that are not in the chain");
         org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> QuarkusTransaction.requiringNew().run(() ->
+                trail.record(new AuditEntry(Instant.now(), "test_step", "qa-agent", "qa", "t-audit", null, null, null,
+                        "no action", null, null, null, null, null, null, null))),
+                "a line the chain could not hold fails its step instead of holding up the sealer");
+        org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> QuarkusTransaction.requiringNew().run(() ->
+                em.createNativeQuery("TRUNCATE audit_pending").executeUpdate()));
+        org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> QuarkusTransaction.requiringNew().run(() ->
                 em.createNativeQuery("UPDATE audit_event SET reason = 'x' WHERE seq = (SELECT max(seq) FROM audit_event)").executeUpdate()));
         assertEquals("ok", verifyEndpoint().getString("status"));
     }
