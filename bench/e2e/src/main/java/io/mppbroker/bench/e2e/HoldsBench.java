@@ -71,7 +71,7 @@ final class HoldsBench {
         try (Fixture fx = Fixture.start("holds")) {
             fx.seller.price("GET", "/held", PRICE_MINOR, "usd");
             fx.writePolicies("10.00", "100000000.00", Map.of());
-            fx.startBroker("bench-holds", brokerJava, Map.of("BROKER_PAYMENTS_MAX_WAIT", "900s"));
+            fx.startBroker("bench-holds", brokerJava, Map.of());
             long pid = fx.brokerPid();
             String base = fx.broker.baseUrl();
             List<String> tokens = Fixture.allAgentTokens();
@@ -90,10 +90,7 @@ final class HoldsBench {
             for (int i = 0; i < parked.size(); i++) {
                 Parked p = parked.get(i);
                 pace(t, i, interval);
-                CompletableFuture<HttpResponse<String>> f = http.sendAsync(HttpRequest.newBuilder(
-                                URI.create(base + "/v1/payments/" + p.paymentId() + "?wait=900"))
-                        .timeout(Duration.ofSeconds(960)).header("Authorization", "Bearer " + p.token()).GET().build(),
-                        HttpResponse.BodyHandlers.ofString());
+                CompletableFuture<HttpResponse<String>> f = waitFor(http, base, p);
                 f.whenComplete((r, e) -> respondedAt.put(p.paymentId(), System.nanoTime()));
                 held.put(p.paymentId(), f);
             }
@@ -173,6 +170,27 @@ final class HoldsBench {
         Files.writeString(json, text);
         System.out.println(text);
         System.out.println("results: " + json);
+    }
+
+    /**
+     * Waits for the payment's outcome as an agent does: the broker holds a call at most 55 s and then answers
+     * {@code 202} with the state so far, so the agent asks again until the answer is final.
+     */
+    private static CompletableFuture<HttpResponse<String>> waitFor(HttpClient http, String base, Parked p) {
+        return http.sendAsync(HttpRequest.newBuilder(URI.create(base + "/v1/payments/" + p.paymentId() + "?wait=55"))
+                                .timeout(Duration.ofSeconds(120)).header("Authorization", "Bearer " + p.token()).GET().build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .thenCompose(r -> {
+                    String status;
+                    try {
+                        status = JSON.readTree(r.body()).path("status").asText();
+                    } catch (IOException e) {
+                        return CompletableFuture.completedFuture(r);
+                    }
+                    boolean stillOpen = r.statusCode() == 202
+                            && (status.equals("pending_approval") || status.equals("approved"));
+                    return stillOpen ? waitFor(http, base, p) : CompletableFuture.completedFuture(r);
+                });
     }
 
     private List<Parked> park(HttpClient http, String base, String url, List<String> tokens) throws Exception {
