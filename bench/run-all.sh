@@ -4,7 +4,7 @@
 # (10,000 held requests). Raw results go to bench/results/<UTC date and time>/, and a Markdown table for
 # docs/benchmarks.md is printed at the end (also written to summary.md there).
 #
-#   bench/run-all.sh            # the measured run: about 12 minutes on 2 cores, builds included
+#   bench/run-all.sh            # the measured run: about 13 minutes on 2 cores, builds included
 #   bench/run-all.sh --smoke    # everything once, briefly (about 3 minutes): checks that it all works
 #   bench/run-all.sh --no-build # reuse the jars already built (either mode)
 #
