@@ -52,7 +52,8 @@ public class AccessSubject implements TaskSubject {
     @Override
     public String submit(AgentIdentity agent, JsonNode data, String messageId) {
         SubmitAccessRequest command = TaskSubject.body(api, data, SubmitAccessRequest.class, "an access request");
-        return requests.submit(agent, command).id();
+        // The messageId is the idempotency key: a resent message never asks the humans twice.
+        return requests.submit(agent, command, "a2a:" + messageId).id();
     }
 
     private AccessRequestView view(String subjectId) {

@@ -52,10 +52,20 @@ public class AccessRequestRecord extends PanacheEntityBase {
     @Column(name = "decided_at")
     public Instant decidedAt;
     public String note;
+    /** The agent's Idempotency-Key (REST) or {@code a2a:<messageId>}; unique per project and agent. */
+    @Column(name = "idempotency_key")
+    public String idempotencyKey;
+    /** What was asked, hashed: a key reused for a different request is refused. */
+    @Column(name = "request_hash")
+    public String requestHash;
     @Column(name = "created_at")
     public Instant createdAt;
     @Column(name = "updated_at")
     public Instant updatedAt;
     @Version
     public long version;
+
+    public static java.util.Optional<AccessRequestRecord> byIdempotencyKey(String project, String agent, String key) {
+        return find("project = ?1 and agent = ?2 and idempotencyKey = ?3", project, agent, key).firstResultOptional();
+    }
 }

@@ -50,10 +50,12 @@ public class AccessRequestResource {
     @Operation(summary = "Ask for access (agent token)",
             description = "{justification, action?, actions?, resource?, ttl?, context?}. Without action, the agent's most "
                     + "recent denial gives action and resource. 201 with the request, its least-privilege proposal and "
-                    + "the policy diff; approvers are asked through the project's routing (routing.access).")
-    public Response submit(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, SubmitAccessRequest body) {
+                    + "the policy diff; approvers are asked through the project's routing (routing.access). An Idempotency-Key "
+                    + "makes a resent request answer the first one (201 with it) instead of asking again.")
+    public Response submit(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+                           @HeaderParam("Idempotency-Key") String idempotencyKey, SubmitAccessRequest body) {
         AgentIdentity agent = callers.agent(authorization);
-        AccessRequestView view = requests.submit(agent, body);
+        AccessRequestView view = requests.submit(agent, body, idempotencyKey);
         return Response.created(URI.create("/v1/access-requests/" + view.id())).entity(view).build();
     }
 

@@ -8,6 +8,7 @@ import io.mppbroker.approval.ApprovalService;
 import io.mppbroker.audit.AccessAuditEntry;
 import io.mppbroker.audit.AuditChain;
 import io.mppbroker.audit.AuditEvent;
+import io.mppbroker.audit.AuditLines;
 import io.mppbroker.audit.AuditTrail;
 import io.mppbroker.auth.Callers;
 import io.mppbroker.events.Changes;
@@ -16,9 +17,11 @@ import io.mppbroker.policy.AgentIdentity;
 import io.mppbroker.policy.ApproverIdentity;
 import io.mppbroker.policy.PolicyRegistry;
 import io.mppbroker.policy.ProjectPolicy;
+import io.mppbroker.policy.Sha256;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.panache.common.Sort;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.PersistenceException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -75,6 +78,61 @@ public class AccessRequestService {
                  String justification, Long derivedFrom) {}
 
     public AccessRequestView submit(AgentIdentity agent, SubmitAccessRequest body) {
+        return submit(agent, body, null);
+    }
+
+    /**
+     * Opens an access request and asks its approvers. With an idempotency key (REST {@code Idempotency-Key}, A2A
+     * {@code a2a:<messageId>}) a resent request, also one sent twice at once, answers the first request instead of
+     * opening a second request and a second approval; the same key for a different request is refused (422).
+     */
+    public AccessRequestView submit(AgentIdentity agent, SubmitAccessRequest body, String idempotencyKey) {
+        if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 255)) {
+            throw ApiProblem.badRequest("Idempotency-Key must be 1 to 255 characters");
+        }
+        String requestHash = idempotencyKey == null ? null : Sha256.hex(canonicalBody(body));
+        if (idempotencyKey != null) {
+            Optional<AccessRequestView> first = replay(agent, idempotencyKey, requestHash);
+            if (first.isPresent()) {
+                return first.get();
+            }
+        }
+        try {
+            return open(agent, body, idempotencyKey, requestHash);
+        } catch (PersistenceException e) {
+            // A concurrent request with the same key won the insert (and its approval); ours rolled back whole.
+            if (idempotencyKey != null) {
+                Optional<AccessRequestView> winner = replay(agent, idempotencyKey, requestHash);
+                if (winner.isPresent()) {
+                    return winner.get();
+                }
+            }
+            throw e;
+        }
+    }
+
+    private Optional<AccessRequestView> replay(AgentIdentity agent, String idempotencyKey, String requestHash) {
+        Optional<AccessRequestRecord> existing = QuarkusTransaction.requiringNew().call(() ->
+                AccessRequestRecord.byIdempotencyKey(agent.project(), agent.agentId(), idempotencyKey));
+        if (existing.isEmpty()) {
+            return Optional.empty();
+        }
+        if (!requestHash.equals(existing.get().requestHash)) {
+            throw new ApiProblem(422, "idempotency-key-reused", "Idempotency key reused",
+                    "this Idempotency-Key was used for a different access request").with("access_request_id", existing.get().id);
+        }
+        return Optional.of(view(agent, existing.get().id));
+    }
+
+    private static byte[] canonicalBody(SubmitAccessRequest body) {
+        try {
+            return AuditLines.canonical(body == null ? Map.of() : body);
+        } catch (IllegalArgumentException e) {
+            throw ApiProblem.badRequest("body is not valid JSON: " + e.getMessage());
+        }
+    }
+
+    private AccessRequestView open(AgentIdentity agent, SubmitAccessRequest body, String idempotencyKey, String requestHash) {
         Asked asked = validate(agent, body);
         ProjectPolicy policy = policies.project(agent.project()).orElseThrow(() -> ApiProblem.conflict(
                 "project-without-policy", "project " + agent.project() + " has no valid policy loaded"));
@@ -104,6 +162,8 @@ public class AccessRequestService {
             r.proposal = proposal;
             r.diff = diff;
             r.status = AccessRequestRecord.Status.PENDING;
+            r.idempotencyKey = idempotencyKey;
+            r.requestHash = requestHash;
             r.createdAt = now;
             r.updatedAt = now;
             r.persist();

@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.mppbroker.approval.Approval;
 import io.mppbroker.audit.AuditChain;
 import io.mppbroker.audit.AuditEvent;
 import io.mppbroker.payment.FakeStripeResource;
@@ -32,10 +33,17 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -199,6 +207,37 @@ class AccessRequestsTest {
         assertEquals(grantId, added.get("grant_id"));
         assertEquals("grants-approver", added.get("approved_by"));
         assertEquals(expires, added.get("expires"));
+    }
+
+    @Test
+    void aResentRequestWithItsIdempotencyKeyAsksTheHumansOnce() throws Exception {
+        String key = "acr-key-" + UUID.randomUUID();
+        Map<String, Object> body = Map.of("justification", "read one charge for the audit", "action", "stripe:charges:read",
+                "resource", "stripe.com/v1/charges/ch_idem_" + System.nanoTime());
+        long approvalsBefore = QuarkusTransaction.requiringNew().call(() -> Approval.count());
+        ExecutorService pool = Executors.newFixedThreadPool(6);
+        List<Future<Response>> sent = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            sent.add(pool.submit(() -> given().header("Authorization", AGENT).header("Idempotency-Key", key)
+                    .contentType(ContentType.JSON).body(body).post("/v1/access-requests")));
+        }
+        Set<String> ids = new HashSet<>();
+        for (Future<Response> f : sent) {
+            Response r = f.get(60, TimeUnit.SECONDS);
+            assertEquals(201, r.statusCode(), r.asString());
+            ids.add(r.path("id"));
+        }
+        pool.shutdown();
+        assertEquals(1, ids.size(), "one request for one key: " + ids);
+        assertEquals(approvalsBefore + 1, QuarkusTransaction.requiringNew().call(() -> Approval.count()),
+                "one approval asked of the humans");
+        String id = ids.iterator().next();
+        assertEquals(1, events(accessLines(id)).stream().filter("access_request.created"::equals).count());
+
+        given().header("Authorization", AGENT).header("Idempotency-Key", key).contentType(ContentType.JSON)
+                .body(Map.of("justification", "something else", "action", "stripe:charges:read")).post("/v1/access-requests")
+                .then().statusCode(422).contentType("application/problem+json")
+                .body("access_request_id", equalTo(id));
     }
 
     @Test
