@@ -1,6 +1,7 @@
 package io.mppbroker.audit;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import io.mppbroker.jobs.WakeableLoop;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -20,8 +21,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
@@ -53,40 +52,28 @@ public class AuditChain {
 
     private final EntityManager em;
     private final Event<LinesSealed> sealed;
-    private final AuditConfig config;
-    private final Semaphore wake = new Semaphore(0);
-    private volatile boolean running;
-    private Thread thread;
-    private String lastError;
+    private final WakeableLoop sealer;
 
     public AuditChain(EntityManager em, Event<LinesSealed> sealed, AuditConfig config) {
         this.em = em;
         this.sealed = sealed;
-        this.config = config;
+        // Woken after each commit that recorded a line; the delay lets a payment's lines gather: each sealing
+        // transaction costs a WAL flush that the payments' own commits then wait behind.
+        this.sealer = new WakeableLoop("audit-sealer", POLL, config.sealDelay(), this::sealPending, LOG,
+                "sealing audit lines failed; the lines stay pending");
     }
 
     void start(@Observes StartupEvent event) {
-        running = true;
-        thread = new Thread(this::loop, "audit-sealer");
-        thread.setDaemon(true);
-        thread.start();
-        wake.release(); // lines a previous run left pending
+        sealer.start();
+        sealer.wake(); // lines a previous run left pending
     }
 
     void stop(@Observes ShutdownEvent event) {
-        running = false;
-        wake.release();
-        if (thread != null) {
-            try {
-                thread.join(TimeUnit.SECONDS.toMillis(10));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        sealer.stop();
     }
 
     void recorded(@Observes(during = TransactionPhase.AFTER_SUCCESS) AuditTrail.LineRecorded event) {
-        if (wake.availablePermits() == 0) wake.release();
+        sealer.wake();
     }
 
     /**
@@ -220,30 +207,6 @@ public class AuditChain {
     private static String text(Map<String, Object> line, String key) {
         Object value = line.get(key);
         return value == null ? null : value.toString();
-    }
-
-    private void loop() {
-        while (running) {
-            try {
-                if (wake.tryAcquire(POLL.toMillis(), TimeUnit.MILLISECONDS) && running) {
-                    // Let the lines of the steps committing now gather: a payment records 5 lines in ~50 ms, and
-                    // each sealing transaction costs a WAL flush that the payments' own commits then wait behind.
-                    Thread.sleep(config.sealDelay().toMillis());
-                }
-                wake.drainPermits();
-                if (!running) break;
-                sealPending();
-                lastError = null;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (RuntimeException e) {
-                if (!String.valueOf(e.getMessage()).equals(lastError)) {
-                    LOG.errorf(e, "sealing audit lines failed (retrying every %ss; the lines stay pending)", POLL.toSeconds());
-                    lastError = String.valueOf(e.getMessage());
-                }
-            }
-        }
     }
 
     /** Fired by each sealing transaction; observers act after it commits (the exporter, the dashboard). */

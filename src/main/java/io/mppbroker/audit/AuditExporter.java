@@ -3,6 +3,7 @@ package io.mppbroker.audit;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.agroal.api.AgroalDataSource;
 import io.mppbroker.cluster.Lease;
+import io.mppbroker.jobs.WakeableLoop;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -20,8 +21,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jboss.logging.Logger;
 
@@ -55,7 +54,7 @@ public class AuditExporter {
     private final EntityManager em;
     private final Clock clock = Clock.systemUTC();
     private final ReentrantLock lock = new ReentrantLock();
-    private final Semaphore wake = new Semaphore(0);
+    private final WakeableLoop loop;
     private final Lease lease;
 
     private AuditFileWriter writer;
@@ -66,11 +65,8 @@ public class AuditExporter {
     private Instant lastCheckpoint;
     /** Set when the database's rows do not continue the chain; the file then takes nothing more. */
     private volatile String halted;
-    private volatile boolean running;
     /** This node holds the lease and has the files open. */
     private volatile boolean exporting;
-    private Thread thread;
-    private String lastError;
 
     public AuditExporter(AuditConfig config, AuditKeyring keyring, AuditChain chain, EntityManager em,
                          AgroalDataSource dataSource) {
@@ -79,6 +75,7 @@ public class AuditExporter {
         this.chain = chain;
         this.em = em;
         this.lease = new Lease(dataSource, LEASE_KEY, "audit-exporter");
+        this.loop = new WakeableLoop("audit-exporter", POLL, Duration.ZERO, this::exportTurn, LOG, "audit file export failed");
     }
 
     void start(@Observes StartupEvent event) {
@@ -88,22 +85,11 @@ public class AuditExporter {
         } else {
             LOG.infof("another node writes the audit files; this one stands by");
         }
-        running = true;
-        thread = new Thread(this::loop, "audit-exporter");
-        thread.setDaemon(true);
-        thread.start();
+        loop.start();
     }
 
     void stop(@Observes ShutdownEvent event) {
-        running = false;
-        wake.release();
-        if (thread != null) {
-            try {
-                thread.join(TimeUnit.SECONDS.toMillis(10));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        loop.stop();
         lock.lock();
         try {
             // Leave the chain signed up to its end where possible.
@@ -147,33 +133,18 @@ public class AuditExporter {
 
 
     void sealed(@Observes(during = TransactionPhase.AFTER_SUCCESS) AuditChain.LinesSealed event) {
-        if (wake.availablePermits() == 0) wake.release();
+        loop.wake();
     }
 
-    private void loop() {
-        while (running) {
-            try {
-                wake.tryAcquire(POLL.toMillis(), TimeUnit.MILLISECONDS);
-                wake.drainPermits();
-                if (!running) break;
-                if (!lease.hold()) {
-                    if (exporting) standDown();
-                    continue;
-                }
-                if (!exporting) takeOver();
-                exportSealed();
-                if (checkpointDue()) checkpointNow();
-                lastError = null;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (RuntimeException e) {
-                if (!String.valueOf(e.getMessage()).equals(lastError)) {
-                    LOG.errorf(e, "audit file export failed (retrying every %ss)", POLL.toSeconds());
-                    lastError = String.valueOf(e.getMessage());
-                }
-            }
+    /** One turn of the writer: only the lease holder writes; it takes over or stands down as the lease goes. */
+    private void exportTurn() {
+        if (!lease.hold()) {
+            if (exporting) standDown();
+            return;
         }
+        if (!exporting) takeOver();
+        exportSealed();
+        if (checkpointDue()) checkpointNow();
     }
 
     private boolean checkpointDue() {

@@ -238,6 +238,10 @@ class AccessRequestsTest {
                 .body(Map.of("justification", "something else", "action", "stripe:charges:read")).post("/v1/access-requests")
                 .then().statusCode(422).contentType("application/problem+json")
                 .body("access_request_id", equalTo(id));
+        given().header("Authorization", AGENT).header("Idempotency-Key", "k".repeat(256)).contentType(ContentType.JSON)
+                .body(body).post("/v1/access-requests")
+                .then().statusCode(400).contentType("application/problem+json")
+                .body("detail", org.hamcrest.Matchers.containsString("Idempotency-Key"));
     }
 
     @Test
