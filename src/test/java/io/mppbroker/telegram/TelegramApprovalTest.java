@@ -173,10 +173,11 @@ class TelegramApprovalTest {
         assertEquals(List.of(APPROVE, DENY, REVISE), card.buttonTexts());
         assertEquals(List.of("a:" + h.approvalId(), "d:" + h.approvalId(), "r:" + h.approvalId()), card.callbackData());
         card.callbackData().forEach(d -> assertTrue(d.getBytes(StandardCharsets.UTF_8).length <= 64, d));
-        FakeTelegram.Call sent = tg().calls("sendMessage").stream()
+        // The fake shows a message in the chat before it records the call that sent it: wait for the record.
+        FakeTelegram.Call sent = await(() -> tg().calls("sendMessage").stream()
                 .filter(c -> c.ok() && c.params().path("chat_id").asText().equals(String.valueOf(GROUP))
                         && c.response().path("result").path("message_id").asLong() == card.messageId())
-                .findFirst().orElseThrow();
+                .findFirst().orElse(null), "the card's sendMessage call", Duration.ofSeconds(10));
         assertTrue("HTML".equalsIgnoreCase(sent.params().path("parse_mode").asText()), sent.params().toString());
         // The worker records the ref in its own transaction right after Telegram answered: wait for that commit.
         String ref = null;
@@ -340,8 +341,10 @@ class TelegramApprovalTest {
         assertTrue(awaitAnswer(revise.callbackQueryId()).text().contains("amount=<max> budget=<task budget>"));
         ChatMessage prompt = awaitMessage(m -> m.fromBot() && Long.valueOf(card.messageId()).equals(m.replyToMessageId())
                 && m.text().startsWith("Revise approval " + approvalId), "revise prompt", Duration.ofSeconds(10));
-        assertTrue(tg().calls("sendMessage").stream().anyMatch(c -> c.params().path("text").asText().equals(prompt.text())
-                && c.params().path("reply_markup").toString().contains("force_reply")), "the prompt forces a reply");
+        FakeTelegram.Call promptCall = await(() -> tg().calls("sendMessage").stream()
+                .filter(c -> c.params().path("text").asText().equals(prompt.text())).findFirst().orElse(null),
+                "the prompt's sendMessage call", Duration.ofSeconds(10));
+        assertTrue(promptCall.params().path("reply_markup").toString().contains("force_reply"), "the prompt forces a reply");
 
         // A reply that cannot be read is explained and decides nothing.
         TelegramUpdates.Update bad = tg().reply(APPROVER, GROUP, prompt.messageId(), "budget=lots");
