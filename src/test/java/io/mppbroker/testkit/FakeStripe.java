@@ -8,8 +8,6 @@ import com.sun.net.httpserver.HttpServer;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -127,7 +125,7 @@ public final class FakeStripe implements AutoCloseable {
     private volatile Duration responseDelay = Duration.ZERO;
 
     private FakeStripe() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 512);
+        server = LocalHttpServer.loopback(0, 512);
         executor = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "fake-stripe");
             t.setDaemon(true);

@@ -28,8 +28,6 @@ import org.telegram.telegrambots.meta.generics.TelegramClient;
 
 import java.io.IOException;
 import java.net.ConnectException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -324,7 +322,7 @@ class FakeTelegramTest {
         Message sent = sendApproval(ALICE);
         TelegramUpdates.Update press = fake.pressButton(ALICE, ALICE, sent.getMessageId(), "Approve");
         List<Map<String, String>> received = new ArrayList<>();
-        HttpServer bot = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        HttpServer bot = LocalHttpServer.loopback(0, 0);
         bot.createContext("/telegram/webhook", ex -> {
             Map<String, String> r = new ConcurrentHashMap<>();
             r.put("contentType", ex.getRequestHeaders().getFirst("Content-Type"));

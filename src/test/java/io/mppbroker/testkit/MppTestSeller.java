@@ -12,8 +12,6 @@ import javax.crypto.spec.SecretKeySpec;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -117,7 +115,7 @@ public final class MppTestSeller implements AutoCloseable {
         this.credentialHeader = b.credentialHeader;
         this.extraWwwAuthenticate = List.copyOf(b.extraWwwAuthenticate);
         this.stripeHttp = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 512);
+        server = LocalHttpServer.loopback(0, 512);
         executor = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "mpp-test-seller");
             t.setDaemon(true);

@@ -16,8 +16,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -127,7 +125,7 @@ class SlackInteractionTest {
         SlackInteraction click = fake.clickButton("U0ZOE", CHANNEL, ts, "deny");
 
         Map<String, String> received = new ConcurrentHashMap<>();
-        HttpServer app = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        HttpServer app = LocalHttpServer.loopback(0, 0);
         app.createContext("/slack/interactions", ex -> {
             received.put("contentType", ex.getRequestHeaders().getFirst("Content-Type"));
             received.put("timestamp", ex.getRequestHeaders().getFirst("X-Slack-Request-Timestamp"));

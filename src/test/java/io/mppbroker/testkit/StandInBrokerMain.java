@@ -4,8 +4,6 @@ import com.sun.net.httpserver.HttpServer;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -27,7 +25,7 @@ public final class StandInBrokerMain {
         long readyAt = System.currentTimeMillis()
                 + Long.parseLong(System.getenv().getOrDefault("STANDIN_READY_AFTER_MS", "0"));
         int port = Integer.parseInt(System.getenv("QUARKUS_HTTP_PORT"));
-        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 50);
+        HttpServer server = LocalHttpServer.loopback(port, 50);
         server.createContext("/", exchange -> {
             String path = exchange.getRequestURI().getPath();
             int status;

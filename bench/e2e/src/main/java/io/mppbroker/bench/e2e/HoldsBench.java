@@ -56,6 +56,10 @@ final class HoldsBench {
 
     private record Parked(String paymentId, String approvalId, String token) {}
 
+    /** When the agents started waiting, and when each re-attached after the hold cap (nanoTime). */
+    private long openedAt;
+    private final List<Long> reAttaches = java.util.Collections.synchronizedList(new ArrayList<>());
+
     void run() throws Exception {
         Files.createDirectories(results);
         Map<String, Object> report = new LinkedHashMap<>();
@@ -86,6 +90,7 @@ final class HoldsBench {
             Map<String, Long> respondedAt = new ConcurrentHashMap<>();
             Map<String, CompletableFuture<HttpResponse<String>>> held = new LinkedHashMap<>();
             t = System.nanoTime();
+            openedAt = t;
             long interval = 1_000_000_000L / openRate;
             for (int i = 0; i < parked.size(); i++) {
                 Parked p = parked.get(i);
@@ -108,8 +113,10 @@ final class HoldsBench {
             Map<String, Long> calledAt = new ConcurrentHashMap<>();
             List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
             List<Double> answerMs = java.util.Collections.synchronizedList(new ArrayList<>());
+            Map<String, Double> answerMsById = new ConcurrentHashMap<>();
             String body = "{\"decision\":\"" + decision + "\",\"note\":\"benchmark\"}";
             t = System.nanoTime();
+            long answersStarted = t;
             interval = 1_000_000_000L / approveRate;
             for (int i = 0; i < parked.size(); i++) {
                 Parked p = parked.get(i);
@@ -120,7 +127,11 @@ final class HoldsBench {
                                 .timeout(Duration.ofSeconds(120)).header("Authorization", "Bearer " + Fixture.approverToken())
                                 .header("Content-Type", "application/json")
                                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString())
-                        .whenComplete((r, e) -> answerMs.add((System.nanoTime() - t0) / 1e6)));
+                        .whenComplete((r, e) -> {
+                            double ms = (System.nanoTime() - t0) / 1e6;
+                            answerMs.add(ms);
+                            answerMsById.put(p.paymentId(), ms);
+                        }));
             }
             double approveSeconds = (System.nanoTime() - t) / 1e9;
             int answerFailures = 0;
@@ -158,6 +169,8 @@ final class HoldsBench {
             report.put("held_outcomes", outcomes);
             report.put("failure_samples", samples);
             report.put("decision_to_agent_response_ms", Stats.summary(latencies.stream().mapToDouble(Double::doubleValue).toArray()));
+            report.put("re_attaches", reAttaches.size());
+            report.put("timeline_10s", timeline(answersStarted, calledAt, respondedAt, answerMsById));
             report.put("after", snapshot(http, base, pid));
             report.put("load_average_1m_end", Cpu.loadAverage());
         } finally {
@@ -176,7 +189,7 @@ final class HoldsBench {
      * Waits for the payment's outcome as an agent does: the broker holds a call at most 55 s and then answers
      * {@code 202} with the state so far, so the agent asks again until the answer is final.
      */
-    private static CompletableFuture<HttpResponse<String>> waitFor(HttpClient http, String base, Parked p) {
+    private CompletableFuture<HttpResponse<String>> waitFor(HttpClient http, String base, Parked p) {
         return http.sendAsync(HttpRequest.newBuilder(URI.create(base + "/v1/payments/" + p.paymentId() + "?wait=55"))
                                 .timeout(Duration.ofSeconds(120)).header("Authorization", "Bearer " + p.token()).GET().build(),
                         HttpResponse.BodyHandlers.ofString())
@@ -189,8 +202,49 @@ final class HoldsBench {
                     }
                     boolean stillOpen = r.statusCode() == 202
                             && (status.equals("pending_approval") || status.equals("approved"));
-                    return stillOpen ? waitFor(http, base, p) : CompletableFuture.completedFuture(r);
+                    if (stillOpen) {
+                        reAttaches.add(System.nanoTime());
+                        return waitFor(http, base, p);
+                    }
+                    return CompletableFuture.completedFuture(r);
                 });
+    }
+
+    /**
+     * Per 10 s of the decision phase: decisions sent, the decision call's and the release's p50/p99, and how many
+     * agents re-attached in that window; shows whether slow releases follow the re-attach burst or the rate.
+     */
+    private List<Map<String, Object>> timeline(long start, Map<String, Long> calledAt, Map<String, Long> respondedAt,
+                                               Map<String, Double> answerMs) {
+        Map<Integer, List<double[]>> buckets = new java.util.TreeMap<>();
+        calledAt.forEach((id, t0) -> {
+            Long done = respondedAt.get(id);
+            Double call = answerMs.get(id);
+            buckets.computeIfAbsent((int) ((t0 - start) / 10_000_000_000L), k -> new ArrayList<>())
+                    .add(new double[] {call == null ? Double.NaN : call, done == null ? Double.NaN : (done - t0) / 1e6});
+        });
+        Map<Integer, Integer> reAttached = new java.util.TreeMap<>();
+        synchronized (reAttaches) {
+            for (long r : reAttaches) {
+                reAttached.merge((int) Math.floorDiv(r - start, 10_000_000_000L), 1, Integer::sum);
+            }
+        }
+        List<Map<String, Object>> rows = new ArrayList<>();
+        buckets.forEach((b, samples) -> {
+            double[] calls = samples.stream().mapToDouble(x -> x[0]).filter(x -> !Double.isNaN(x)).sorted().toArray();
+            double[] releases = samples.stream().mapToDouble(x -> x[1]).filter(x -> !Double.isNaN(x)).sorted().toArray();
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("from_s", b * 10);
+            row.put("decisions", samples.size());
+            row.put("call_p50_ms", Stats.percentile(calls, 50));
+            row.put("call_p99_ms", Stats.percentile(calls, 99));
+            row.put("release_p50_ms", Stats.percentile(releases, 50));
+            row.put("release_p99_ms", Stats.percentile(releases, 99));
+            row.put("re_attaches", reAttached.getOrDefault(b, 0));
+            rows.add(row);
+        });
+        System.out.printf("agents opened their holds %.1f s before the decisions started%n", (start - openedAt) / 1e9);
+        return rows;
     }
 
     private List<Parked> park(HttpClient http, String base, String url, List<String> tokens) throws Exception {
