@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mppbroker.api.ApiProblem;
 import io.mppbroker.auth.Callers;
 import io.mppbroker.events.Changes;
+import io.mppbroker.events.HoldReads;
 import io.mppbroker.policy.AgentIdentity;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
@@ -40,12 +41,14 @@ public class A2aEndpoint {
     private final A2aTasks tasks;
     private final Changes changes;
     private final AgentCard card;
+    private final HoldReads holdReads;
 
-    public A2aEndpoint(Callers callers, A2aTasks tasks, Changes changes, AgentCard card) {
+    public A2aEndpoint(Callers callers, A2aTasks tasks, Changes changes, AgentCard card, HoldReads holdReads) {
         this.callers = callers;
         this.tasks = tasks;
         this.changes = changes;
         this.card = card;
+        this.holdReads = holdReads;
     }
 
     void routes(@Observes Router router) {
@@ -191,7 +194,7 @@ public class A2aEndpoint {
         // Registered before reading, so a change in between is not missed.
         Uni<Void> change = changes.nextChange(task.subjectId, REREAD);
         Uni.createFrom().item(() -> tasks.state(task))
-                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .runSubscriptionOn(holdReads.executor())
                 .subscribe().with(state -> {
                     if (!state.version().equals(lastVersion)) {
                         if (state.state().isTerminal() && state.artifact() != null) {

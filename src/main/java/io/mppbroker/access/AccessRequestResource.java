@@ -2,12 +2,12 @@ package io.mppbroker.access;
 
 import io.mppbroker.auth.Callers;
 import io.mppbroker.events.Changes;
+import io.mppbroker.events.HoldReads;
 import io.mppbroker.payment.PaymentResource;
 import io.mppbroker.payment.PaymentsConfig;
 import io.mppbroker.policy.AgentIdentity;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -36,12 +36,15 @@ public class AccessRequestResource {
     private final Callers callers;
     private final Changes changes;
     private final PaymentsConfig payments;
+    private final HoldReads holdReads;
 
-    public AccessRequestResource(AccessRequestService requests, Callers callers, Changes changes, PaymentsConfig payments) {
+    public AccessRequestResource(AccessRequestService requests, Callers callers, Changes changes, PaymentsConfig payments,
+                                 HoldReads holdReads) {
         this.requests = requests;
         this.callers = callers;
         this.changes = changes;
         this.payments = payments;
+        this.holdReads = holdReads;
     }
 
     @POST
@@ -68,7 +71,7 @@ public class AccessRequestResource {
         Duration wait = PaymentResource.waitFor(asked, payments); // the same limits as payments
         Instant deadline = Instant.now().plus(wait);
         return Uni.createFrom().item(() -> callers.any(authorization))
-                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .runSubscriptionOn(holdReads.executor())
                 .flatMap(caller -> hold(id, caller, deadline))
                 .map(view -> {
                     Response.ResponseBuilder r = Response.ok(view);
@@ -91,7 +94,7 @@ public class AccessRequestResource {
         // Register for the wake-up before reading, so a change in between is not missed.
         Uni<Void> change = left.isNegative() || left.isZero() ? null : changes.nextChange(id, left);
         return Uni.createFrom().item(() -> requests.view(caller, id))
-                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .runSubscriptionOn(holdReads.executor())
                 .flatMap(view -> change == null || !"pending".equals(view.status()) ? Uni.createFrom().item(view)
                         : change.flatMap(ignored -> hold(id, caller, deadline)));
     }

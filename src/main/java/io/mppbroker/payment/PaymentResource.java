@@ -3,6 +3,7 @@ package io.mppbroker.payment;
 import io.mppbroker.api.ProblemJson;
 import io.mppbroker.auth.Callers;
 import io.mppbroker.events.Changes;
+import io.mppbroker.events.HoldReads;
 import io.mppbroker.policy.AgentIdentity;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
@@ -39,12 +40,15 @@ public class PaymentResource {
     private final Callers callers;
     private final Changes updates;
     private final PaymentsConfig config;
+    private final HoldReads holdReads;
 
-    public PaymentResource(PaymentService payments, Callers callers, Changes updates, PaymentsConfig config) {
+    public PaymentResource(PaymentService payments, Callers callers, Changes updates, PaymentsConfig config,
+                           HoldReads holdReads) {
         this.payments = payments;
         this.callers = callers;
         this.updates = updates;
         this.config = config;
+        this.holdReads = holdReads;
     }
 
     @POST
@@ -105,7 +109,7 @@ public class PaymentResource {
     @Operation(summary = "Server-sent events: the payment's state now and at every change, until it is final")
     public Multi<PaymentView> events(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("id") String id) {
         return Multi.createFrom().emitter(emitter -> Uni.createFrom().item(() -> callers.any(authorization))
-                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .runSubscriptionOn(holdReads.executor())
                 .subscribe().with(caller -> stream(id, caller, emitter, null), emitter::fail));
     }
 
@@ -116,7 +120,7 @@ public class PaymentResource {
         }
         Uni<Void> change = updates.nextChange(id, Duration.ofSeconds(25));
         Uni.createFrom().item(() -> payments.view(id, caller))
-                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .runSubscriptionOn(holdReads.executor())
                 .subscribe().with(view -> {
                     String seen = view.status() + "|" + view.updatedAt();
                     if (!seen.equals(lastSeen)) {
@@ -138,7 +142,7 @@ public class PaymentResource {
                              @QueryParam("wait") Integer waitSeconds) {
         Instant deadline = Instant.now().plus(waitFor(waitSeconds));
         return Uni.createFrom().item(() -> callers.any(authorization))
-                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .runSubscriptionOn(holdReads.executor())
                 .flatMap(caller -> hold(id, caller, deadline, null))
                 .map(PaymentResource::state);
     }
@@ -152,7 +156,7 @@ public class PaymentResource {
         // Register for the wake-up before reading, so a change in between is not missed.
         Uni<Void> change = left.isNegative() || left.isZero() ? null : updates.nextChange(id, left);
         return Uni.createFrom().item(() -> payments.view(id, caller))
-                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .runSubscriptionOn(holdReads.executor())
                 .flatMap(view -> {
                     String approvalNow = view.approval() == null ? null : view.approval().id();
                     String firstApproval = startApproval != null ? startApproval

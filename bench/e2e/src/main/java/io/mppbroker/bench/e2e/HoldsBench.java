@@ -44,6 +44,8 @@ final class HoldsBench {
     private final int openRate;
     private final String brokerJava;
     private final String decision;
+    /** Holds opened and decided, unmeasured, before the measured ones: the broker's JIT compiles the decision path. */
+    private final int warmupHolds;
 
     HoldsBench(Map<String, String> options, Path results) {
         this.results = results;
@@ -52,6 +54,7 @@ final class HoldsBench {
         this.openRate = Integer.parseInt(options.getOrDefault("open-rate", "1000"));
         this.brokerJava = options.getOrDefault("broker-java-options", "-Xmx512m");
         this.decision = options.getOrDefault("decision", "approve");
+        this.warmupHolds = Integer.parseInt(options.getOrDefault("warmup", "2000"));
     }
 
     private record Parked(String paymentId, String approvalId, String token) {}
@@ -80,9 +83,12 @@ final class HoldsBench {
             String base = fx.broker.baseUrl();
             List<String> tokens = Fixture.allAgentTokens();
 
+            // 0. Warm-up: the same path for fewer holds, not measured (a fresh JVM interprets and compiles at first).
+            report.put("warmup", warmUp(http, base, fx.seller.baseUrl() + "/held", tokens));
+
             // 1. Park the payments (each one a 202 pending_approval).
             long t = System.nanoTime();
-            List<Parked> parked = park(http, base, fx.seller.baseUrl() + "/held", tokens);
+            List<Parked> parked = park(http, base, fx.seller.baseUrl() + "/held", tokens, holds, "hold-");
             report.put("park_seconds", (System.nanoTime() - t) / 1e9);
             report.put("before_holds", snapshot(http, base, pid));
 
@@ -247,14 +253,49 @@ final class HoldsBench {
         return rows;
     }
 
-    private List<Parked> park(HttpClient http, String base, String url, List<String> tokens) throws Exception {
+    /** Parks, holds and decides {@link #warmupHolds} payments at the measured rate; returns their release times. */
+    private Map<String, Object> warmUp(HttpClient http, String base, String url, List<String> tokens) throws Exception {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("holds", warmupHolds);
+        if (warmupHolds == 0) {
+            return m;
+        }
+        long started = System.nanoTime();
+        List<Parked> parked = park(http, base, url, tokens, warmupHolds, "warmup-");
+        List<CompletableFuture<HttpResponse<String>>> held = new ArrayList<>();
+        for (Parked p : parked) {
+            held.add(waitFor(http, base, p));
+        }
+        Thread.sleep(2000); // let the holds register before deciding
+        String body = "{\"decision\":\"" + decision + "\",\"note\":\"warm-up\"}";
+        List<Double> releaseMs = java.util.Collections.synchronizedList(new ArrayList<>());
+        long t = System.nanoTime();
+        long interval = 1_000_000_000L / approveRate;
+        List<CompletableFuture<?>> all = new ArrayList<>();
+        for (int i = 0; i < parked.size(); i++) {
+            pace(t, i, interval);
+            long t0 = System.nanoTime();
+            http.sendAsync(HttpRequest.newBuilder(URI.create(base + "/v1/approvals/" + parked.get(i).approvalId()))
+                    .timeout(Duration.ofSeconds(120)).header("Authorization", "Bearer " + Fixture.approverToken())
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            all.add(held.get(i).whenComplete((r, e) -> releaseMs.add((System.nanoTime() - t0) / 1e6)));
+        }
+        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(10, TimeUnit.MINUTES);
+        m.put("seconds", (System.nanoTime() - started) / 1e9);
+        m.put("decision_to_agent_response_ms", Stats.summary(releaseMs.stream().mapToDouble(Double::doubleValue).toArray()));
+        return m;
+    }
+
+    private List<Parked> park(HttpClient http, String base, String url, List<String> tokens, int count, String taskPrefix)
+            throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(32);
         AtomicInteger n = new AtomicInteger();
         List<Future<Parked>> futures = new ArrayList<>();
-        for (int i = 0; i < holds; i++) {
+        for (int i = 0; i < count; i++) {
             String token = tokens.get(i % tokens.size());
             futures.add(pool.submit(() -> {
-                String body = JSON.writeValueAsString(Map.of("task", "hold-" + n.incrementAndGet(), "purpose", "benchmark",
+                String body = JSON.writeValueAsString(Map.of("task", taskPrefix + n.incrementAndGet(), "purpose", "benchmark",
                         "request", Map.of("method", "GET", "url", url)));
                 HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/payments"))
                         .timeout(Duration.ofSeconds(60)).header("Authorization", "Bearer " + token)
