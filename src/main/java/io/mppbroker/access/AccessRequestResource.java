@@ -70,8 +70,7 @@ public class AccessRequestResource {
         Integer asked = waitSeconds != null ? waitSeconds : PaymentResource.preferredWait(prefer).orElse(null);
         Duration wait = PaymentResource.waitFor(asked, payments); // the same limits as payments
         Instant deadline = Instant.now().plus(wait);
-        return Uni.createFrom().item(() -> callers.any(authorization))
-                .runSubscriptionOn(holdReads.executor())
+        return Uni.createFrom().item(() -> callers.any(authorization)) // a hash and a map look-up: no thread hop
                 .flatMap(caller -> hold(id, caller, deadline))
                 .map(view -> {
                     Response.ResponseBuilder r = Response.ok(view);

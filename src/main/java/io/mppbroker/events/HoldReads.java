@@ -2,6 +2,7 @@ package io.mppbroker.events;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.quarkus.runtime.Startup;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.concurrent.ExecutorService;
@@ -15,6 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * decisions (seconds, with 10,000 held), and every decision is what some held agent is waiting for. Here the
  * burst drains at the pace of a few threads and their few database connections, and decisions go first.
  */
+@Startup // a bad broker.holds.readers fails the start, not the first held call
 @ApplicationScoped
 public class HoldReads {
 
@@ -28,10 +30,15 @@ public class HoldReads {
     private final ExecutorService executor;
 
     public HoldReads(Config config) {
+        if (config.readers() < 1) {
+            throw new IllegalArgumentException("broker.holds.readers must be at least 1, was " + config.readers());
+        }
         AtomicInteger n = new AtomicInteger();
+        ClassLoader loader = HoldReads.class.getClassLoader(); // not the loader of whichever thread starts one
         this.executor = Executors.newFixedThreadPool(config.readers(), r -> {
             Thread t = new Thread(r, "hold-reader-" + n.incrementAndGet());
             t.setDaemon(true);
+            t.setContextClassLoader(loader);
             return t;
         });
     }

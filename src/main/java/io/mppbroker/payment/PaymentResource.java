@@ -108,8 +108,8 @@ public class PaymentResource {
     @RestStreamElementType(MediaType.APPLICATION_JSON)
     @Operation(summary = "Server-sent events: the payment's state now and at every change, until it is final")
     public Multi<PaymentView> events(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("id") String id) {
+        // The caller is a hash and a map look-up: no thread hop; the reads go to HoldReads.
         return Multi.createFrom().emitter(emitter -> Uni.createFrom().item(() -> callers.any(authorization))
-                .runSubscriptionOn(holdReads.executor())
                 .subscribe().with(caller -> stream(id, caller, emitter, null), emitter::fail));
     }
 
@@ -141,8 +141,7 @@ public class PaymentResource {
                              @PathParam("id") String id,
                              @QueryParam("wait") Integer waitSeconds) {
         Instant deadline = Instant.now().plus(waitFor(waitSeconds));
-        return Uni.createFrom().item(() -> callers.any(authorization))
-                .runSubscriptionOn(holdReads.executor())
+        return Uni.createFrom().item(() -> callers.any(authorization)) // a hash and a map look-up: no thread hop
                 .flatMap(caller -> hold(id, caller, deadline, null))
                 .map(PaymentResource::state);
     }

@@ -262,14 +262,21 @@ final class HoldsBench {
         }
         long started = System.nanoTime();
         List<Parked> parked = park(http, base, url, tokens, warmupHolds, "warmup-");
+        // Opened at the measured phase's rate and registered before the first decision, as there.
         List<CompletableFuture<HttpResponse<String>>> held = new ArrayList<>();
-        for (Parked p : parked) {
-            held.add(waitFor(http, base, p));
+        long t = System.nanoTime();
+        for (int i = 0; i < parked.size(); i++) {
+            pace(t, i, 1_000_000_000L / openRate);
+            held.add(waitFor(http, base, parked.get(i)));
         }
-        Thread.sleep(2000); // let the holds register before deciding
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (System.nanoTime() < deadline && metric(http, base, "broker_holds_active") < warmupHolds) {
+            Thread.sleep(500);
+        }
         String body = "{\"decision\":\"" + decision + "\",\"note\":\"warm-up\"}";
         List<Double> releaseMs = java.util.Collections.synchronizedList(new ArrayList<>());
-        long t = System.nanoTime();
+        AtomicInteger failed = new AtomicInteger();
+        t = System.nanoTime();
         long interval = 1_000_000_000L / approveRate;
         List<CompletableFuture<?>> all = new ArrayList<>();
         for (int i = 0; i < parked.size(); i++) {
@@ -278,10 +285,21 @@ final class HoldsBench {
             http.sendAsync(HttpRequest.newBuilder(URI.create(base + "/v1/approvals/" + parked.get(i).approvalId()))
                     .timeout(Duration.ofSeconds(120)).header("Authorization", "Bearer " + Fixture.approverToken())
                     .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                    HttpResponse.BodyHandlers.ofString());
+                    HttpResponse.BodyHandlers.ofString())
+                    .whenComplete((r, e) -> {
+                        if (e != null || r.statusCode() != 200) {
+                            failed.incrementAndGet(); // its agent keeps re-attaching: not waited for below
+                        }
+                    });
             all.add(held.get(i).whenComplete((r, e) -> releaseMs.add((System.nanoTime() - t0) / 1e6)));
         }
-        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(10, TimeUnit.MINUTES);
+        try {
+            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(3, TimeUnit.MINUTES);
+        } catch (java.util.concurrent.TimeoutException e) {
+            m.put("not_released", all.stream().filter(f -> !f.isDone()).count());
+        }
+        m.put("decision_call_failures", failed.get());
+        reAttaches.clear(); // the measured phase counts its own
         m.put("seconds", (System.nanoTime() - started) / 1e9);
         m.put("decision_to_agent_response_ms", Stats.summary(releaseMs.stream().mapToDouble(Double::doubleValue).toArray()));
         return m;

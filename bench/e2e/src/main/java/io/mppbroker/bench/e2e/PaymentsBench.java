@@ -357,7 +357,7 @@ final class PaymentsBench {
                     .append(Stats.f(lb.get("p99") / ld.get("p99"))).append(" | ")
                     .append(Stats.f((b.ok / b.seconds) / (d.ok / d.seconds))).append(" |\n");
         }
-        s.append("\nOverspend check: ").append(report.get("overspend")).append("\n\n");
+        s.append("\nOverspend check: ").append(report.getOrDefault("overspend", "not run (--overspend false)")).append("\n\n");
         s.append("Consistency: ").append(report.get("consistency")).append("\n");
         return s.toString();
     }

@@ -111,10 +111,14 @@ public final class Summary {
                     .append(String.format("%.2f", b.path("db_commits_per_paid").asDouble())).append(" | |\n");
         }
         JsonNode o = p.path("overspend");
-        s.append("| Overspend under load (budget ").append(o.path("budget_per_day").asText()).append("/day) | ")
-                .append(o.path("overspent").asBoolean() ? "OVERSPENT" : "none")
-                .append(": seller settled ").append(o.path("seller_settled_total").asText()).append(", ledger ")
-                .append(o.path("ledger_reserved_or_captured").asText()).append(" | zero |\n");
+        if (o.isMissingNode()) {
+            s.append("| Overspend under load | not checked in this run (--overspend false) | zero |\n");
+        } else {
+            s.append("| Overspend under load (budget ").append(o.path("budget_per_day").asText()).append("/day) | ")
+                    .append(o.path("overspent").asBoolean() ? "OVERSPENT" : "none")
+                    .append(": seller settled ").append(o.path("seller_settled_total").asText()).append(", ledger ")
+                    .append(o.path("ledger_reserved_or_captured").asText()).append(" | zero |\n");
+        }
         JsonNode c = p.path("consistency");
         s.append("| Paid responses = seller settlements | ").append(c.path("match").asBoolean() ? "yes" : "NO").append(" (")
                 .append(c.path("paid_responses_all_phases").asInt()).append(" / ").append(c.path("seller_settled").asInt())
