@@ -77,7 +77,7 @@ class MultiNodeIT {
     static final String APPROVER = "cluster-approver-token";
     static final String BUDGET_AGENT = "budget-agent-token";
     static final int LATENCY_HOLDS = Integer.getInteger("it.cluster.holds", 50);
-    static final int WARM_UP = 5;
+    static final int WARM_UP = Integer.getInteger("it.cluster.warmup", 5);
 
     static FakeStripe stripe;
     static FakeSlack slack;
