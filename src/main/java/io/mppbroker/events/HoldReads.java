@@ -1,8 +1,8 @@
 package io.mppbroker.events;
 
+import io.quarkus.runtime.Startup;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
-import io.quarkus.runtime.Startup;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.concurrent.ExecutorService;
@@ -10,11 +10,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The threads that read records for held calls (payments and access requests held with {@code ?wait=} or
- * {@code Prefer: wait}, event streams, A2A subscriptions), apart from the worker pool that serves every other request. Ten thousand agents whose holds reach the 55 s cap at
- * about the same time re-attach in a burst of reads; on the shared pool those reads queued ahead of the approvers'
- * decisions (seconds, with 10,000 held), and every decision is what some held agent is waiting for. Here the
- * burst drains at the pace of a few threads and their few database connections, and decisions go first.
+ * The threads that read records for held calls (payments and access requests read with or without {@code ?wait=}
+ * or {@code Prefer: wait}, event streams, A2A subscriptions), apart from the worker pool that serves every other
+ * request. Ten thousand agents whose holds reach the 55 s cap at about the same time re-attach in a burst of reads;
+ * on the shared pool those reads queued ahead of the approvers' decisions, and every decision is what some held
+ * agent is waiting for. Here the burst queues on a few threads and their few database connections; decisions do
+ * not wait behind it, though they still share the CPU with it (docs/benchmarks.md).
  */
 @Startup // a bad broker.holds.readers fails the start, not the first held call
 @ApplicationScoped
