@@ -77,10 +77,6 @@ public class AccessRequestService {
     record Asked(String service, List<String> actions, String resource, Map<String, String> context, Duration ttl,
                  String justification, Long derivedFrom) {}
 
-    public AccessRequestView submit(AgentIdentity agent, SubmitAccessRequest body) {
-        return submit(agent, body, null);
-    }
-
     /**
      * Opens an access request and asks its approvers. With an idempotency key (REST {@code Idempotency-Key}, A2A
      * {@code a2a:<messageId>}) a resent request, also one sent twice at once, answers the first request instead of

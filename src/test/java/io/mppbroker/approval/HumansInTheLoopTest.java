@@ -5,8 +5,10 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mppbroker.events.HoldReads;
 import io.mppbroker.payment.FakeStripeResource;
 import io.mppbroker.testkit.MppTestSeller;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -14,6 +16,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
+import jakarta.inject.Inject;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,6 +26,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,6 +37,11 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @QuarkusTestResource(value = FakeStripeResource.class, restrictToAnnotatedClass = true)
 class HumansInTheLoopTest {
+
+    @Inject
+    HoldReads holdReads;
+    @Inject
+    HoldReads.Config holdsConfig;
 
     static final String AGENT = "Bearer hitl-agent-token";
     static final String FIRST = "Bearer hitl-first-token";
@@ -204,6 +214,47 @@ class HumansInTheLoopTest {
                 .body("status", equalTo("withdrawn"));
         answer(FIRST, r.path("approval.id"), Map.of("decision", "approve")).then().statusCode(409)
                 .body("approval_status", equalTo("withdrawn"));
+    }
+
+    /**
+     * Held calls read on threads of their own (HoldReads): with every one of them stuck (a burst of re-attaching
+     * agents, a slow read), an approver's answer is still taken at once, and the held agent gets it when a reader
+     * is free again.
+     */
+    @Test
+    void anApproverIsAnsweredWhileEveryHoldReaderIsBusy() throws Exception {
+        Response r = post(AGENT, fetch("/ask"), null);
+        r.then().statusCode(202).body("status", equalTo("pending_approval"));
+        String id = r.path("id");
+        CountDownLatch busy = new CountDownLatch(holdsConfig.readers());
+        CountDownLatch release = new CountDownLatch(1);
+        try {
+            for (int i = 0; i < holdsConfig.readers(); i++) {
+                holdReads.executor().execute(() -> {
+                    busy.countDown();
+                    try {
+                        release.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+            }
+            assertTrue(busy.await(10, TimeUnit.SECONDS), "every hold reader is taken");
+            HttpRequest wait = HttpRequest.newBuilder(URI.create("http://localhost:" + RestAssured.port + "/v1/payments/" + id + "?wait=20"))
+                    .header("Authorization", AGENT).build();
+            CompletableFuture<HttpResponse<String>> held = HttpClient.newHttpClient().sendAsync(wait, HttpResponse.BodyHandlers.ofString());
+
+            answer(FIRST, r.path("approval.id"), Map.of("decision", "deny", "note", "readers busy"))
+                    .then().statusCode(200).body("outcome", equalTo("denied")).body("payment.status", equalTo("denied"));
+            assertFalse(held.isDone(), "the held call waits for a hold reader");
+
+            release.countDown();
+            HttpResponse<String> answered = held.get(20, TimeUnit.SECONDS);
+            assertEquals(200, answered.statusCode(), answered.body());
+            assertTrue(answered.body().contains("\"denied\"") && answered.body().contains("readers busy"), answered.body());
+        } finally {
+            release.countDown();
+        }
     }
 
     @Test
